@@ -1,0 +1,55 @@
+//! The catalog: every provider Tidemark serves, and the lookups the pages and the API share.
+
+use std::sync::Arc;
+
+use crate::provider::{Backup, Database, PitrWindow, Provider, ProviderError};
+
+/// All providers, asked in order.
+#[derive(Clone, Default)]
+pub struct Catalog {
+    providers: Vec<Arc<dyn Provider>>,
+}
+
+impl Catalog {
+    pub fn new(providers: Vec<Arc<dyn Provider>>) -> Self {
+        Self { providers }
+    }
+
+    /// Every database of every provider.
+    pub async fn databases(&self) -> Result<Vec<Database>, ProviderError> {
+        let mut all = Vec::new();
+        for p in &self.providers {
+            all.extend(p.databases().await?);
+        }
+        Ok(all)
+    }
+
+    /// One database and the provider that serves it.
+    async fn find(&self, id: &str) -> Result<(Database, &Arc<dyn Provider>), ProviderError> {
+        for p in &self.providers {
+            if let Some(db) = p.databases().await?.into_iter().find(|d| d.id == id) {
+                return Ok((db, p));
+            }
+        }
+        Err(ProviderError::NotFound(id.to_string()))
+    }
+
+    pub async fn database(&self, id: &str) -> Result<Database, ProviderError> {
+        Ok(self.find(id).await?.0)
+    }
+
+    pub async fn backups(&self, id: &str) -> Result<Vec<Backup>, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.backups(&db.id).await
+    }
+
+    pub async fn pitr_window(&self, id: &str) -> Result<PitrWindow, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        if !db.features.pitr {
+            return Ok(PitrWindow::unavailable(
+                "Point-in-time recovery needs a cluster that Tidemark manages with pgBackRest.",
+            ));
+        }
+        p.pitr_window(&db.id).await
+    }
+}

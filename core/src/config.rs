@@ -1,0 +1,281 @@
+//! Tidemark's one typed configuration, read once at start from environment variables and an optional TOML file.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything the server needs to start. Every field has a safe default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Address the dashboard listens on (`TIDEMARK_LISTEN`, default 127.0.0.1:3000).
+    pub listen: SocketAddr,
+    /// Where Tidemark keeps its state and its managed clusters (`TIDEMARK_DATA_DIR`, default ./data).
+    pub data_dir: PathBuf,
+    /// Directory with initdb, pg_ctl, pg_dump... (`TIDEMARK_PG_BIN_DIR`).
+    pub pg_bin_dir: PathBuf,
+    /// The pgBackRest program (`TIDEMARK_PGBACKREST`, default `pgbackrest` on the PATH).
+    pub pgbackrest: PathBuf,
+    /// System user that owns managed clusters when Tidemark runs as root (`TIDEMARK_RUN_AS`).
+    pub run_as_user: String,
+    /// Whether to create and run the embedded demo cluster (`TIDEMARK_EMBEDDED`, default true).
+    pub embedded: bool,
+    /// Port of the embedded cluster on 127.0.0.1 (`TIDEMARK_EMBEDDED_PORT`); chosen on first start when unset.
+    pub embedded_port: Option<u16>,
+    /// Directory holding the compiled site: wasm, JS, CSS (`TIDEMARK_SITE_ROOT`, default target/site).
+    pub site_root: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("data"),
+            pg_bin_dir: PathBuf::from("/usr/lib/postgresql/15/bin"),
+            pgbackrest: PathBuf::from("pgbackrest"),
+            run_as_user: "postgres".to_string(),
+            embedded: true,
+            embedded_port: None,
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+}
+
+/// A setting that could not be read; the message names the setting and what it expects.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{setting}: {message}")]
+    Invalid { setting: String, message: String },
+    #[error("the configuration file {path} cannot be read: {message}")]
+    File { path: String, message: String },
+}
+
+/// The optional TOML file: the same settings, in lower case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    pg_bin_dir: Option<PathBuf>,
+    pgbackrest: Option<PathBuf>,
+    run_as_user: Option<String>,
+    embedded: Option<bool>,
+    embedded_port: Option<u16>,
+    site_root: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads the process environment, and the TOML file named by `TIDEMARK_CONFIG` if set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        let file = match vars.get("TIDEMARK_CONFIG") {
+            Some(path) => Some((
+                path.clone(),
+                std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?,
+            )),
+            None => None,
+        };
+        Self::from_sources(file.as_ref().map(|(p, t)| (p.as_str(), t.as_str())), |k| {
+            vars.get(k).cloned()
+        })
+    }
+
+    /// Builds the configuration from a file's text (path, contents) and an environment lookup;
+    /// environment variables win over the file.
+    pub fn from_sources(
+        file: Option<(&str, &str)>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file: FileConfig = match file {
+            Some((path, text)) => toml::from_str(text).map_err(|e| ConfigError::File {
+                path: path.to_string(),
+                message: e.message().to_string(),
+            })?,
+            None => FileConfig::default(),
+        };
+        let mut c = Config::default();
+
+        if let Some(v) = env("TIDEMARK_LISTEN").or(file.listen) {
+            c.listen = parse_listen(&v)?;
+        }
+        if let Some(v) = env("TIDEMARK_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+        {
+            c.data_dir = non_empty_path("TIDEMARK_DATA_DIR", v)?;
+        }
+        if let Some(v) = env("TIDEMARK_PG_BIN_DIR")
+            .map(PathBuf::from)
+            .or(file.pg_bin_dir)
+        {
+            c.pg_bin_dir = non_empty_path("TIDEMARK_PG_BIN_DIR", v)?;
+        }
+        if let Some(v) = env("TIDEMARK_PGBACKREST")
+            .map(PathBuf::from)
+            .or(file.pgbackrest)
+        {
+            c.pgbackrest = non_empty_path("TIDEMARK_PGBACKREST", v)?;
+        }
+        if let Some(v) = env("TIDEMARK_RUN_AS").or(file.run_as_user) {
+            if v.trim().is_empty() {
+                return Err(invalid(
+                    "TIDEMARK_RUN_AS",
+                    "must name a system user, e.g. postgres",
+                ));
+            }
+            c.run_as_user = v;
+        }
+        if let Some(v) = env("TIDEMARK_EMBEDDED") {
+            c.embedded = parse_bool("TIDEMARK_EMBEDDED", &v)?;
+        } else if let Some(v) = file.embedded {
+            c.embedded = v;
+        }
+        if let Some(v) = env("TIDEMARK_EMBEDDED_PORT") {
+            c.embedded_port = Some(parse_port("TIDEMARK_EMBEDDED_PORT", &v)?);
+        } else if let Some(v) = file.embedded_port {
+            if v == 0 {
+                return Err(invalid("embedded_port", "must be a port from 1 to 65535"));
+            }
+            c.embedded_port = Some(v);
+        }
+        if let Some(v) = env("TIDEMARK_SITE_ROOT")
+            .or_else(|| env("LEPTOS_SITE_ROOT"))
+            .map(PathBuf::from)
+            .or(file.site_root)
+        {
+            c.site_root = non_empty_path("TIDEMARK_SITE_ROOT", v)?;
+        }
+        Ok(c)
+    }
+
+    /// Path of a PostgreSQL program in the configured binary directory.
+    pub fn pg_bin(&self, program: &str) -> PathBuf {
+        self.pg_bin_dir.join(program)
+    }
+
+    /// The SQLite file that holds Tidemark's own state.
+    pub fn state_db_path(&self) -> PathBuf {
+        self.data_dir.join("tidemark.db")
+    }
+
+    /// The directory of one managed cluster.
+    pub fn cluster_dir(&self, name: &str) -> PathBuf {
+        self.data_dir.join("clusters").join(name)
+    }
+
+    /// Where Tidemark keeps secrets it generated (cluster passwords), readable by its own user only.
+    pub fn secrets_dir(&self) -> PathBuf {
+        self.data_dir.join("secrets")
+    }
+
+    /// Absolute data directory, so paths written into PostgreSQL and pgBackRest settings stay valid.
+    pub fn absolute_data_dir(&self) -> std::io::Result<PathBuf> {
+        absolute(&self.data_dir)
+    }
+}
+
+fn absolute(p: &Path) -> std::io::Result<PathBuf> {
+    if p.is_absolute() {
+        Ok(p.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()?.join(p))
+    }
+}
+
+fn invalid(setting: &str, message: &str) -> ConfigError {
+    ConfigError::Invalid {
+        setting: setting.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn parse_listen(v: &str) -> Result<SocketAddr, ConfigError> {
+    v.trim().parse().map_err(|_| {
+        invalid(
+            "TIDEMARK_LISTEN",
+            &format!("'{v}' is not an address and port such as 127.0.0.1:3000"),
+        )
+    })
+}
+
+fn parse_port(setting: &str, v: &str) -> Result<u16, ConfigError> {
+    match v.trim().parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(invalid(
+            setting,
+            &format!("'{v}' is not a port from 1 to 65535"),
+        )),
+    }
+}
+
+fn parse_bool(setting: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(invalid(setting, &format!("'{v}' is not true or false"))),
+    }
+}
+
+fn non_empty_path(setting: &str, v: PathBuf) -> Result<PathBuf, ConfigError> {
+    if v.as_os_str().is_empty() {
+        Err(invalid(setting, "must not be empty"))
+    } else {
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_are_local_and_safe() {
+        let c = Config::from_sources(None, env_of(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert!(c.embedded);
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let file = "listen = \"127.0.0.1:4000\"\ndata_dir = \"/srv/tm\"\nembedded = false\n";
+        let c = Config::from_sources(
+            Some(("t.toml", file)),
+            env_of(&[("TIDEMARK_LISTEN", "0.0.0.0:5000")]),
+        )
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:5000");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/tm"));
+        assert!(!c.embedded);
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let e = Config::from_sources(None, env_of(&[("TIDEMARK_LISTEN", "nope")])).unwrap_err();
+        assert!(e.to_string().starts_with("TIDEMARK_LISTEN:"), "{e}");
+        let e =
+            Config::from_sources(None, env_of(&[("TIDEMARK_EMBEDDED_PORT", "70000")])).unwrap_err();
+        assert!(e.to_string().contains("TIDEMARK_EMBEDDED_PORT"), "{e}");
+        let e = Config::from_sources(None, env_of(&[("TIDEMARK_EMBEDDED", "maybe")])).unwrap_err();
+        assert!(e.to_string().contains("TIDEMARK_EMBEDDED"), "{e}");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let e = Config::from_sources(Some(("t.toml", "lisen = \"x\"\n")), env_of(&[])).unwrap_err();
+        assert!(e.to_string().contains("t.toml"), "{e}");
+        assert!(e.to_string().contains("lisen"), "{e}");
+    }
+}

@@ -1,0 +1,13 @@
+//! Tidemark's domain: configuration, providers of databases and backups, PostgreSQL tools, and state.
+
+pub mod catalog;
+pub mod config;
+pub mod pgtools;
+pub mod provider;
+pub mod secret;
+pub mod store;
+pub mod sysuser;
+
+pub use catalog::Catalog;
+pub use config::Config;
+pub use secret::Secret;

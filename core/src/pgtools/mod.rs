@@ -1,0 +1,9 @@
+//! PostgreSQL and pgBackRest programs: pure command builders, and one runner that executes them.
+
+pub mod command;
+pub mod pg_ctl;
+pub mod pgbackrest;
+pub mod runner;
+
+pub use command::ToolCommand;
+pub use runner::{ToolError, ToolOutput, run};

@@ -1,0 +1,102 @@
+//! The local provider: PostgreSQL clusters that Tidemark manages, archived and backed up by pgBackRest.
+
+mod cluster;
+mod demo;
+mod error;
+mod window;
+
+pub use cluster::{ClusterSpec, ManagedCluster};
+pub use error::ClusterError;
+pub use window::recoverable_window;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{
+    Backup, BackupMethod, BackupStatus, Database, DatabaseStatus, Features, Hosting, PitrWindow,
+    Provider, ProviderError, ProviderKind,
+};
+use crate::pgtools::pgbackrest::{PhysicalBackup, PhysicalKind};
+
+/// Serves the managed clusters, one Tidemark database per cluster's main database.
+pub struct LocalProvider {
+    clusters: Vec<Arc<ManagedCluster>>,
+}
+
+impl LocalProvider {
+    pub fn new(clusters: Vec<Arc<ManagedCluster>>) -> Self {
+        Self { clusters }
+    }
+
+    fn cluster(&self, id: &str) -> Result<&Arc<ManagedCluster>, ProviderError> {
+        self.clusters
+            .iter()
+            .find(|c| c.spec.id == id)
+            .ok_or_else(|| ProviderError::NotFound(id.to_string()))
+    }
+}
+
+fn physical_backup(b: &PhysicalBackup) -> Backup {
+    Backup {
+        id: b.label.clone(),
+        created_at: b.started_at,
+        finished_at: Some(b.stopped_at),
+        size_bytes: Some(b.repository_bytes),
+        status: if b.error {
+            BackupStatus::Error
+        } else {
+            BackupStatus::Done
+        },
+        method: match b.kind {
+            PhysicalKind::Full => BackupMethod::PhysicalFull,
+            PhysicalKind::Differential => BackupMethod::PhysicalDifferential,
+            PhysicalKind::Incremental => BackupMethod::PhysicalIncremental,
+        },
+    }
+}
+
+#[async_trait]
+impl Provider for LocalProvider {
+    async fn databases(&self) -> Result<Vec<Database>, ProviderError> {
+        let mut out = Vec::with_capacity(self.clusters.len());
+        for c in &self.clusters {
+            let running = c.is_running().await;
+            out.push(Database {
+                id: c.spec.id.clone(),
+                name: c.spec.display_name.clone(),
+                provider: ProviderKind::Local,
+                hosting: Hosting::Managed,
+                engine: c.engine_version(),
+                main_database: c.spec.main_database.clone(),
+                features: Features::managed(),
+                status: if running {
+                    DatabaseStatus::Running
+                } else {
+                    DatabaseStatus::Stopped
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    async fn backups(&self, database: &str) -> Result<Vec<Backup>, ProviderError> {
+        let c = self.cluster(database)?;
+        let info = c.info().await.map_err(ProviderError::from)?;
+        let mut list: Vec<Backup> = info.backups.iter().map(physical_backup).collect();
+        list.reverse();
+        Ok(list)
+    }
+
+    async fn pitr_window(&self, database: &str) -> Result<PitrWindow, ProviderError> {
+        let c = self.cluster(database)?;
+        let info = c.info().await.map_err(ProviderError::from)?;
+        let last_archived = c.last_archived_time().await.map_err(ProviderError::from)?;
+        Ok(match recoverable_window(&info.backups, last_archived) {
+            Some((earliest, latest)) => PitrWindow::available(earliest, latest),
+            None => PitrWindow::unavailable(
+                "There is no successful physical backup yet, so no point in time can be restored.",
+            ),
+        })
+    }
+}

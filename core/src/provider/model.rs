@@ -1,0 +1,133 @@
+//! The domain's nouns: a database, a backup, a recoverable window.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    Local,
+    Scalingo,
+}
+
+/// How the database is hosted; it decides which blocks of the Backups tab apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hosting {
+    /// A cluster Tidemark runs itself, with pgBackRest archiving.
+    Managed,
+    /// A server given by a connection URL: logical backups, dumps and restores only.
+    External,
+    /// A Scalingo Shared Resources addon.
+    ScalingoShared,
+    /// A Scalingo Dedicated Resources database.
+    ScalingoDedicated,
+}
+
+/// What can be done with a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Features {
+    pub pitr: bool,
+    pub scheduled_backups: bool,
+    pub manual_backups: bool,
+    pub dumps: bool,
+    pub firewall: bool,
+    pub timescaledb: bool,
+}
+
+impl Features {
+    /// What a managed local cluster offers.
+    pub fn managed() -> Self {
+        Features {
+            pitr: true,
+            scheduled_backups: true,
+            manual_backups: true,
+            dumps: true,
+            firewall: false,
+            timescaledb: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseStatus {
+    Running,
+    Stopped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Database {
+    /// Tidemark's id, used in URLs.
+    pub id: String,
+    /// The name people read.
+    pub name: String,
+    pub provider: ProviderKind,
+    pub hosting: Hosting,
+    /// e.g. "PostgreSQL 15.18".
+    pub engine: String,
+    /// The database that dumps and logical backups are of.
+    pub main_database: String,
+    pub features: Features,
+    pub status: DatabaseStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupStatus {
+    Scheduled,
+    Running,
+    Done,
+    Error,
+}
+
+/// How a backup was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupMethod {
+    /// A pgBackRest physical backup; with the WAL archive it sets the PITR window.
+    PhysicalFull,
+    PhysicalDifferential,
+    PhysicalIncremental,
+    /// A scheduled logical backup (pg_dump).
+    Periodic,
+    /// A logical backup someone asked for.
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Backup {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub size_bytes: Option<u64>,
+    pub status: BackupStatus,
+    pub method: BackupMethod,
+}
+
+/// The span a point-in-time restore can target, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PitrWindow {
+    pub earliest: Option<DateTime<Utc>>,
+    pub latest: Option<DateTime<Utc>>,
+    /// Set when there is no window, saying why.
+    pub unavailable_reason: Option<String>,
+}
+
+impl PitrWindow {
+    pub fn available(earliest: DateTime<Utc>, latest: DateTime<Utc>) -> Self {
+        Self {
+            earliest: Some(earliest),
+            latest: Some(latest),
+            unavailable_reason: None,
+        }
+    }
+
+    pub fn unavailable(reason: impl Into<String>) -> Self {
+        Self {
+            earliest: None,
+            latest: None,
+            unavailable_reason: Some(reason.into()),
+        }
+    }
+}
