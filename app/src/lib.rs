@@ -1,6 +1,60 @@
-//! Tidemark's pages.
+//! Tidemark's pages and components, rendered on the server and hydrated in the browser.
+
+pub mod format;
+pub mod model;
+mod pages;
+pub mod server_fns;
+
 use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
-    view! { <p>"x"</p> }
+    provide_meta_context();
+    view! {
+        <Stylesheet id="tidemark" href="/pkg/tidemark.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Tidemark".to_string() } else { format!("{page} · Tidemark") }/>
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">
+                    <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
+                        <path d="M2 20c4 0 4-4 8-4s4 4 8 4 4-4 8-4 4 4 4 4v8H2z"/>
+                        <path d="M2 12c4 0 4-4 8-4s4 4 8 4 4-4 8-4 4 4 4 4" fill="none" stroke-width="2.5"/>
+                    </svg>
+                    <span>"Tidemark"</span>
+                </A>
+                <nav aria-label="Main">
+                    <A href="/">"Databases"</A>
+                </nav>
+            </header>
+            <main id="content">
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::Overview ssr=SsrMode::Async/>
+                    <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
 }

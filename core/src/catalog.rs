@@ -4,6 +4,14 @@ use std::sync::Arc;
 
 use crate::provider::{Backup, Database, PitrWindow, Provider, ProviderError};
 
+/// One database with its window and backups.
+#[derive(Debug, Clone)]
+pub struct DatabaseOverview {
+    pub database: Database,
+    pub window: PitrWindow,
+    pub backups: Vec<Backup>,
+}
+
 /// All providers, asked in order.
 #[derive(Clone, Default)]
 pub struct Catalog {
@@ -41,6 +49,18 @@ impl Catalog {
     pub async fn backups(&self, id: &str) -> Result<Vec<Backup>, ProviderError> {
         let (db, p) = self.find(id).await?;
         p.backups(&db.id).await
+    }
+
+    /// What the Backups tab shows: the database, its window and its backups.
+    pub async fn overview(&self, id: &str) -> Result<DatabaseOverview, ProviderError> {
+        let database = self.database(id).await?;
+        let window = self.pitr_window(id).await?;
+        let backups = self.backups(id).await?;
+        Ok(DatabaseOverview {
+            database,
+            window,
+            backups,
+        })
     }
 
     pub async fn pitr_window(&self, id: &str) -> Result<PitrWindow, ProviderError> {

@@ -1,1 +1,11 @@
-//! x
+//! Tidemark's server: the router (pages, REST API), start-up, named tasks and graceful shutdown.
+
+pub mod api;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod tasks;
+pub mod telemetry;
+
+pub use routes::router;
+pub use state::AppState;

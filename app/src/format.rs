@@ -1,0 +1,72 @@
+//! How times and sizes read on the page; the same text on the server and in the browser.
+
+use chrono::{DateTime, Utc};
+
+/// "2026-11-22 10:15:04 UTC".
+pub fn utc(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Machine-readable time for `<time datetime=..>`.
+pub fn iso(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Bytes in the units people read: "4.2 MB".
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// A duration between two times: "4 s", "3 min 12 s", "2 h 5 min", "3 days 4 h".
+pub fn span(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
+    let secs = (*to - *from).num_seconds().max(0);
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        s if s < 86_400 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        s => {
+            let days = s / 86_400;
+            let unit = if days == 1 { "day" } else { "days" };
+            format!("{days} {unit} {} h", (s % 86_400) / 3600)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(size(999), "999 B");
+        assert_eq!(size(4_200_000), "4.2 MB");
+        assert_eq!(size(143_000), "143 kB");
+        assert_eq!(size(31_000_000_000), "31 GB");
+    }
+
+    #[test]
+    fn spans_pick_their_units() {
+        let a = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        assert_eq!(span(&a, &(a + chrono::Duration::seconds(4))), "4 s");
+        assert_eq!(
+            span(&a, &(a + chrono::Duration::seconds(192))),
+            "3 min 12 s"
+        );
+        assert_eq!(span(&a, &(a + chrono::Duration::hours(50))), "2 days 2 h");
+        assert_eq!(utc(&a), "2026-11-22 00:00:00 UTC");
+    }
+}

@@ -1,0 +1,223 @@
+//! The JSON shapes the pages and the REST API share, derived from `core`'s domain types on the server.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where the database lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Local,
+    Scalingo,
+}
+
+/// How it is hosted, which decides the blocks of its Backups tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Hosting {
+    Managed,
+    External,
+    ScalingoShared,
+    ScalingoDedicated,
+}
+
+impl Hosting {
+    pub fn label(self) -> &'static str {
+        match self {
+            Hosting::Managed => "Managed by Tidemark",
+            Hosting::External => "External server",
+            Hosting::ScalingoShared => "Scalingo · Shared Resources",
+            Hosting::ScalingoDedicated => "Scalingo · Dedicated Resources",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseStatus {
+    Running,
+    Stopped,
+}
+
+/// What can be done with a database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Features {
+    pub pitr: bool,
+    pub scheduled_backups: bool,
+    pub manual_backups: bool,
+    pub dumps: bool,
+    pub firewall: bool,
+    pub timescaledb: bool,
+}
+
+/// A database as the overview and the API show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Database {
+    /// Tidemark's id, used in URLs.
+    pub id: String,
+    pub name: String,
+    pub provider: Provider,
+    pub hosting: Hosting,
+    /// The engine and its version, e.g. "PostgreSQL 15.18".
+    pub engine: String,
+    /// The database that dumps and logical backups are of.
+    pub main_database: String,
+    pub status: DatabaseStatus,
+    pub features: Features,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BackupStatus {
+    Scheduled,
+    Running,
+    Done,
+    Error,
+}
+
+impl BackupStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            BackupStatus::Scheduled => "Scheduled",
+            BackupStatus::Running => "Running",
+            BackupStatus::Done => "Done",
+            BackupStatus::Error => "Failed",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BackupMethod {
+    PhysicalFull,
+    PhysicalDifferential,
+    PhysicalIncremental,
+    Periodic,
+    Manual,
+}
+
+impl BackupMethod {
+    pub fn label(self) -> &'static str {
+        match self {
+            BackupMethod::PhysicalFull => "Full (physical)",
+            BackupMethod::PhysicalDifferential => "Differential (physical)",
+            BackupMethod::PhysicalIncremental => "Incremental (physical)",
+            BackupMethod::Periodic => "Scheduled",
+            BackupMethod::Manual => "Manual",
+        }
+    }
+}
+
+/// One backup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Backup {
+    pub id: String,
+    /// When it started, in UTC.
+    pub created_at: DateTime<Utc>,
+    /// When it finished, in UTC, if it has.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Size of the stored backup in bytes.
+    pub size_bytes: Option<u64>,
+    pub status: BackupStatus,
+    pub method: BackupMethod,
+}
+
+/// The span of time a point-in-time restore can target (UTC), or why there is none.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PitrWindow {
+    pub available: bool,
+    pub earliest: Option<DateTime<Utc>>,
+    pub latest: Option<DateTime<Utc>>,
+    pub unavailable_reason: Option<String>,
+}
+
+/// Everything the Backups tab shows, in one answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackupsTab {
+    pub database: Database,
+    pub window: PitrWindow,
+    pub backups: Vec<Backup>,
+}
+
+#[cfg(feature = "ssr")]
+mod from_core {
+    use super::*;
+    use tidemark_core::provider as core;
+
+    impl From<core::Database> for Database {
+        fn from(d: core::Database) -> Self {
+            Database {
+                id: d.id,
+                name: d.name,
+                provider: match d.provider {
+                    core::ProviderKind::Local => Provider::Local,
+                    core::ProviderKind::Scalingo => Provider::Scalingo,
+                },
+                hosting: match d.hosting {
+                    core::Hosting::Managed => Hosting::Managed,
+                    core::Hosting::External => Hosting::External,
+                    core::Hosting::ScalingoShared => Hosting::ScalingoShared,
+                    core::Hosting::ScalingoDedicated => Hosting::ScalingoDedicated,
+                },
+                engine: d.engine,
+                main_database: d.main_database,
+                status: match d.status {
+                    core::DatabaseStatus::Running => DatabaseStatus::Running,
+                    core::DatabaseStatus::Stopped => DatabaseStatus::Stopped,
+                },
+                features: Features {
+                    pitr: d.features.pitr,
+                    scheduled_backups: d.features.scheduled_backups,
+                    manual_backups: d.features.manual_backups,
+                    dumps: d.features.dumps,
+                    firewall: d.features.firewall,
+                    timescaledb: d.features.timescaledb,
+                },
+            }
+        }
+    }
+
+    impl From<core::Backup> for Backup {
+        fn from(b: core::Backup) -> Self {
+            Backup {
+                id: b.id,
+                created_at: b.created_at,
+                finished_at: b.finished_at,
+                size_bytes: b.size_bytes,
+                status: match b.status {
+                    core::BackupStatus::Scheduled => BackupStatus::Scheduled,
+                    core::BackupStatus::Running => BackupStatus::Running,
+                    core::BackupStatus::Done => BackupStatus::Done,
+                    core::BackupStatus::Error => BackupStatus::Error,
+                },
+                method: match b.method {
+                    core::BackupMethod::PhysicalFull => BackupMethod::PhysicalFull,
+                    core::BackupMethod::PhysicalDifferential => BackupMethod::PhysicalDifferential,
+                    core::BackupMethod::PhysicalIncremental => BackupMethod::PhysicalIncremental,
+                    core::BackupMethod::Periodic => BackupMethod::Periodic,
+                    core::BackupMethod::Manual => BackupMethod::Manual,
+                },
+            }
+        }
+    }
+
+    impl From<core::PitrWindow> for PitrWindow {
+        fn from(w: core::PitrWindow) -> Self {
+            PitrWindow {
+                available: w.earliest.is_some() && w.latest.is_some(),
+                earliest: w.earliest,
+                latest: w.latest,
+                unavailable_reason: w.unavailable_reason,
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! One module per page.
+
+mod database;
+mod not_found;
+mod overview;
+
+pub use database::DatabasePage;
+pub use not_found::NotFound;
+pub use overview::Overview;
+
+use leptos::prelude::*;
+
+/// A failed load, said plainly, with the server's sentence.
+#[component]
+pub fn LoadError(message: String) -> impl IntoView {
+    view! {
+        <div class="notice notice-error" role="alert">
+            <strong>"This could not be loaded. "</strong>
+            {message}
+        </div>
+    }
+}
+
+/// The server's sentence from a server function error.
+pub fn error_text(e: &ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

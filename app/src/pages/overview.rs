@@ -1,0 +1,55 @@
+//! The databases overview: every database, its engine, hosting and status.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{LoadError, error_text};
+use crate::model::{Database, DatabaseStatus};
+use crate::server_fns::list_databases;
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let databases = Resource::new(|| (), |_| list_databases());
+    view! {
+        <Title text="Databases"/>
+        <h1>"Databases"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading databases…"</p> }>
+            {move || Suspend::new(async move {
+                match databases.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="muted">"No databases are configured."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="db-list" data-testid="database-list">
+                            {list.into_iter().map(|db| view! { <DatabaseCard db/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DatabaseCard(db: Database) -> impl IntoView {
+    let href = format!("/databases/{}", db.id);
+    view! {
+        <li class="db-card">
+            <a href=href class="db-card-link">
+                <span class="db-card-name">{db.name.clone()}</span>
+                <span class="db-card-meta">{db.engine.clone()} " · " {db.hosting.label()}</span>
+            </a>
+            <StatusPill status=db.status/>
+        </li>
+    }
+}
+
+#[component]
+pub fn StatusPill(status: DatabaseStatus) -> impl IntoView {
+    let (class, text) = match status {
+        DatabaseStatus::Running => ("pill pill-ok", "Running"),
+        DatabaseStatus::Stopped => ("pill pill-bad", "Stopped"),
+    };
+    view! { <span class=class>{text}</span> }
+}

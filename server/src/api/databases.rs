@@ -1,0 +1,72 @@
+//! Health, databases, their backups and their recoverable window.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+use tidemark_app::model::{Backup, Database, PitrWindow};
+
+use super::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always "ok" when the server answers.
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+/// Whether the server is up; needs no credentials.
+#[utoipa::path(get, path = "/api/v1/health", tag = "system",
+    responses((status = 200, description = "The server answers", body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Every database Tidemark serves.
+#[utoipa::path(get, path = "/api/v1/databases", tag = "databases",
+    responses((status = 200, description = "All databases", body = [Database]),
+              (status = 503, description = "A provider did not answer", body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Database>>, ApiError> {
+    let dbs = state.catalog.databases().await?;
+    Ok(Json(dbs.into_iter().map(Into::into).collect()))
+}
+
+/// One database.
+#[utoipa::path(get, path = "/api/v1/databases/{db}", tag = "databases",
+    params(("db" = String, Path, description = "The database's id")),
+    responses((status = 200, description = "The database", body = Database),
+              (status = 404, description = "No such database", body = ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+) -> Result<Json<Database>, ApiError> {
+    Ok(Json(state.catalog.database(&db).await?.into()))
+}
+
+/// The database's backups, newest first.
+#[utoipa::path(get, path = "/api/v1/databases/{db}/backups", tag = "backups",
+    params(("db" = String, Path, description = "The database's id")),
+    responses((status = 200, description = "Backups, newest first", body = [Backup]),
+              (status = 404, description = "No such database", body = ErrorBody)))]
+pub async fn backups(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+) -> Result<Json<Vec<Backup>>, ApiError> {
+    let list = state.catalog.backups(&db).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// The span of time a point-in-time restore can target, in UTC.
+#[utoipa::path(get, path = "/api/v1/databases/{db}/pitr", tag = "pitr",
+    params(("db" = String, Path, description = "The database's id")),
+    responses((status = 200, description = "The recoverable window", body = PitrWindow),
+              (status = 404, description = "No such database", body = ErrorBody)))]
+pub async fn pitr(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+) -> Result<Json<PitrWindow>, ApiError> {
+    Ok(Json(state.catalog.pitr_window(&db).await?.into()))
+}

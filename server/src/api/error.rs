@@ -1,0 +1,100 @@
+//! The API's one error shape: a stable code, a sentence for a person, and the field at fault.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tidemark_core::provider::ProviderError;
+
+/// `{"error": {"code": "...", "message": "...", "field": null}}`
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `database_not_found`, `route_not_found`, `provider_unavailable`...
+    pub code: &'static str,
+    /// What happened, for a person.
+    pub message: String,
+    /// The request field at fault, when there is one.
+    pub field: Option<String>,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+impl From<ProviderError> for ApiError {
+    fn from(e: ProviderError) -> Self {
+        match e {
+            ProviderError::NotFound(id) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "database_not_found",
+                format!("There is no database with the id '{id}'."),
+            ),
+            ProviderError::Unavailable(message) => {
+                tracing::warn!(error = %message, "provider unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "provider_unavailable",
+                    message,
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "provider call failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Tidemark could not complete this request; the server log says why.",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+pub async fn route_not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        format!("There is no API route at {}.", uri.path()),
+    )
+}
+
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed on {}.", method, uri.path()),
+    )
+}

@@ -1,0 +1,26 @@
+//! The REST API under /api/v1: thin handlers over `core`, one error shape, an OpenAPI document.
+
+mod databases;
+mod error;
+mod openapi;
+
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use openapi::ApiDoc;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+/// Every route of the API, mounted at /api/v1 by the caller.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(databases::health))
+        .route("/databases", get(databases::list))
+        .route("/databases/{db}", get(databases::get_one))
+        .route("/databases/{db}/backups", get(databases::backups))
+        .route("/databases/{db}/pitr", get(databases::pitr))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+}

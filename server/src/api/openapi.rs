@@ -1,0 +1,28 @@
+//! The OpenAPI document, generated from the handlers' annotations and the shared types.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use super::databases;
+use super::error::{ErrorBody, ErrorDetail};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tidemark API",
+        description = "Backups, point-in-time recovery, dumps and restores of PostgreSQL databases."
+    ),
+    paths(
+        databases::health,
+        databases::list,
+        databases::get_one,
+        databases::backups,
+        databases::pitr
+    ),
+    components(schemas(ErrorBody, ErrorDetail))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,151 @@
+//! Start-up and shutdown: check the machine, open the state, bring up the clusters, serve, stop in order.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use leptos::config::{Env, LeptosOptions};
+use tidemark_core::pgtools::runner::{ToolError, require};
+use tidemark_core::provider::local::{ClusterError, ClusterSpec, LocalProvider, ManagedCluster};
+use tidemark_core::store::{Store, StoreError};
+use tidemark_core::sysuser::{RunAs, SysUserError};
+use tidemark_core::{Catalog, Config};
+
+use crate::state::AppState;
+use crate::tasks::{Tasks, shutdown_signal};
+
+/// Why the server could not start, as one sentence that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "the data directory {path} is not writable ({reason}); fix its permissions or choose another with TIDEMARK_DATA_DIR"
+    )]
+    DataDir { path: String, reason: String },
+    #[error(
+        "the address {0} is already in use; stop the program using it or choose another address with TIDEMARK_LISTEN"
+    )]
+    PortInUse(SocketAddr),
+    #[error("cannot listen on {addr}: {source}; choose another address with TIDEMARK_LISTEN")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    MissingTool(#[from] ToolError),
+    #[error("{0}")]
+    User(#[from] SysUserError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Cluster(#[from] ClusterError),
+    #[error("the HTTP server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The embedded default: one managed cluster with a demo database.
+pub fn embedded_spec(config: &Config) -> ClusterSpec {
+    ClusterSpec {
+        id: "demo".into(),
+        display_name: "Demo".into(),
+        name: "main".into(),
+        main_database: "demo".into(),
+        port: config.embedded_port,
+        demo: true,
+    }
+}
+
+fn check_data_dir(dir: &Path) -> Result<(), StartError> {
+    let fail = |reason: String| StartError::DataDir {
+        path: dir.display().to_string(),
+        reason,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").map_err(|e| fail(e.to_string()))?;
+    std::fs::remove_file(&probe).map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
+
+/// The programs the embedded cluster needs, checked before anything starts.
+fn check_tools(config: &Config, run_as: Option<&RunAs>) -> Result<(), ToolError> {
+    for program in ["initdb", "pg_ctl", "postgres"] {
+        require(&config.pg_bin(program))?;
+    }
+    require(&config.pgbackrest)?;
+    if run_as.is_some() {
+        require(Path::new("setpriv"))?;
+    }
+    Ok(())
+}
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("tidemark")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .env(Env::PROD)
+        .build()
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => StartError::PortInUse(addr),
+            _ => StartError::Bind { addr, source },
+        })
+}
+
+/// Runs the server until SIGINT or SIGTERM, then stops the HTTP server, the tasks and the clusters.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    check_data_dir(&config.data_dir)?;
+    let run_as = RunAs::for_current_process(&config.run_as_user)?;
+    if config.embedded {
+        check_tools(&config, run_as.as_ref())?;
+    }
+    let listener = bind(config.listen).await?;
+    let store = Store::open(&config.state_db_path()).await?;
+    let site_js: PathBuf = config.site_root.join("pkg").join("tidemark.js");
+    if !site_js.exists() {
+        tracing::warn!(site_root = %config.site_root.display(), "the compiled site is missing: pages are served without interactivity (build it with `cargo leptos build`)");
+    }
+
+    let mut clusters = Vec::new();
+    if config.embedded {
+        let cluster =
+            ManagedCluster::ensure(&config, &store, embedded_spec(&config), run_as.clone()).await?;
+        clusters.push(cluster);
+    }
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(clusters.clone()))]);
+    let state = AppState {
+        leptos_options: leptos_options(&config),
+        catalog,
+    };
+    let app = crate::router(state);
+
+    let tasks = Tasks::new();
+    let token = tasks.token();
+    tokio::spawn({
+        let token = token.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            token.cancel();
+        }
+    });
+    tracing::info!(address = %format!("http://{}", config.listen), "Tidemark is ready");
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { token.cancelled().await })
+        .await;
+
+    tasks.shutdown().await;
+    for cluster in &clusters {
+        if let Err(e) = cluster.stop().await {
+            tracing::error!(cluster = %cluster.spec.name, error = %e, "the cluster did not stop cleanly");
+        }
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    served.map_err(StartError::Serve)
+}
