@@ -33,6 +33,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: this marks the page as hydrated (the wasm is live).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="tidemark" href="/pkg/tidemark.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Tidemark".to_string() } else { format!("{page} · Tidemark") }/>
@@ -46,7 +52,7 @@ pub fn App() -> impl IntoView {
                     <span>"Tidemark"</span>
                 </A>
                 <nav aria-label="Main">
-                    <A href="/">"Databases"</A>
+                    <A href="/" exact=true>"Databases"</A>
                 </nav>
             </header>
             <main id="content">

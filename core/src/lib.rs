@@ -7,6 +7,8 @@ pub mod provider;
 pub mod secret;
 pub mod store;
 pub mod sysuser;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use catalog::Catalog;
 pub use config::Config;

@@ -1,44 +1,21 @@
 //! A real managed cluster in a temporary directory: initdb, pgBackRest stanza, first backup, window, reuse.
 
-use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
-use tidemark_core::provider::local::{ClusterSpec, LocalProvider, ManagedCluster};
-use tidemark_core::provider::{BackupMethod, BackupStatus, DatabaseStatus, Provider};
-use tidemark_core::store::Store;
+use tidemark_core::Catalog;
+use tidemark_core::provider::local::{LocalProvider, ManagedCluster};
+use tidemark_core::provider::{
+    BackupMethod, BackupStatus, DatabaseStatus, Provider, ProviderError,
+};
 use tidemark_core::sysuser::RunAs;
-use tidemark_core::{Catalog, Config};
-
-fn spec() -> ClusterSpec {
-    ClusterSpec {
-        id: "demo".into(),
-        display_name: "Demo".into(),
-        name: "main".into(),
-        main_database: "demo".into(),
-        port: None,
-        demo: true,
-    }
-}
+use tidemark_core::testing::{TestCluster, demo_spec};
 
 #[tokio::test]
 async fn a_new_cluster_has_a_backup_and_a_window_and_is_reused_on_restart() {
-    let tmp = tempfile::tempdir().unwrap();
-    // The cluster's user must be able to walk into the temporary directory.
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = Config {
-        data_dir: tmp.path().join("data"),
-        ..Config::default()
-    };
-    std::fs::create_dir_all(&config.data_dir).unwrap();
-    let store = Store::open(&config.state_db_path()).await.unwrap();
-    let run_as = RunAs::for_current_process(&config.run_as_user).unwrap();
-
-    let cluster = ManagedCluster::ensure(&config, &store, spec(), run_as.clone())
-        .await
-        .unwrap();
+    let t = TestCluster::start().await;
+    let cluster = t.cluster.clone();
     let port = cluster.port;
-    let provider = LocalProvider::new(vec![cluster.clone()]);
-    let catalog = Catalog::new(vec![Arc::new(provider)]);
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![cluster.clone()]))]);
 
     let dbs = catalog.databases().await.unwrap();
     assert_eq!(dbs.len(), 1);
@@ -92,14 +69,15 @@ async fn a_new_cluster_has_a_backup_and_a_window_and_is_reused_on_restart() {
     // Unknown ids are not found.
     assert!(matches!(
         catalog.backups("nope").await,
-        Err(tidemark_core::provider::ProviderError::NotFound(_))
+        Err(ProviderError::NotFound(_))
     ));
 
     // Stop, then start again: the same cluster, port, data and backups.
     cluster.stop().await.unwrap();
     assert!(!cluster.is_running().await);
     drop(catalog);
-    let again = ManagedCluster::ensure(&config, &store, spec(), run_as)
+    let run_as = RunAs::for_current_process(&t.config.run_as_user).unwrap();
+    let again = ManagedCluster::ensure(&t.config, &t.store, demo_spec(), run_as)
         .await
         .unwrap();
     assert_eq!(again.port, port);
@@ -111,4 +89,20 @@ async fn a_new_cluster_has_a_backup_and_a_window_and_is_reused_on_restart() {
         .unwrap();
     assert_eq!(after, 201);
     again.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_cluster_that_cannot_start_names_its_log_and_the_cause() {
+    let t = TestCluster::start().await;
+    let port = t.cluster.port;
+    t.cluster.stop().await.unwrap();
+    // Something else takes the cluster's port.
+    let _squatter = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let err = t.cluster.start().await.unwrap_err().to_string();
+    assert!(err.contains("did not start"), "{err}");
+    assert!(err.contains("postgresql.log"), "{err}");
+    assert!(
+        err.contains("could not bind") || err.contains("in use"),
+        "{err}"
+    );
 }

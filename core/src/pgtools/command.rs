@@ -84,9 +84,17 @@ impl ToolCommand {
     /// The process to spawn. As root, programs run through `setpriv` as the clusters' user,
     /// with that user's groups; the child is killed if its handle is dropped.
     pub fn to_process(&self) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::from(self.to_std_process());
+        cmd.kill_on_drop(true);
+        cmd
+    }
+
+    /// The same process for blocking contexts (such as `Drop`).
+    pub fn to_std_process(&self) -> std::process::Command {
+        use std::os::unix::process::CommandExt;
         let mut cmd = match &self.run_as {
             Some(user) => {
-                let mut c = tokio::process::Command::new("setpriv");
+                let mut c = std::process::Command::new("setpriv");
                 c.arg(format!("--reuid={}", user.uid))
                     .arg(format!("--regid={}", user.gid))
                     .arg("--init-groups")
@@ -94,7 +102,7 @@ impl ToolCommand {
                     .arg(&self.program);
                 c
             }
-            None => tokio::process::Command::new(&self.program),
+            None => std::process::Command::new(&self.program),
         };
         cmd.args(&self.args);
         for (k, v) in &self.env {
@@ -107,7 +115,6 @@ impl ToolCommand {
             cmd.current_dir(dir);
         }
         cmd.stdin(std::process::Stdio::null());
-        cmd.kill_on_drop(true);
         // Its own process group: a Ctrl-C in the terminal reaches Tidemark, which then stops
         // its children in order, rather than reaching them all at once.
         cmd.process_group(0);

@@ -53,6 +53,16 @@ pub fn stop(p: &ClusterPaths, wait_seconds: u32, run_as: Option<RunAs>) -> ToolC
         .run_as(run_as)
 }
 
+/// `pg_ctl stop` in immediate mode, for emergencies such as a test that panicked.
+pub fn stop_immediately(p: &ClusterPaths, run_as: Option<RunAs>) -> ToolCommand {
+    ToolCommand::new(p.bin_dir.join("pg_ctl"))
+        .arg("stop")
+        .arg("--pgdata")
+        .arg(&p.pgdata)
+        .args(["--mode=immediate", "--wait", "--silent"])
+        .run_as(run_as)
+}
+
 /// `pg_ctl status`: exit 0 when running, 3 when stopped.
 pub fn status(p: &ClusterPaths, run_as: Option<RunAs>) -> ToolCommand {
     ToolCommand::new(p.bin_dir.join("pg_ctl"))

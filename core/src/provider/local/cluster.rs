@@ -328,6 +328,16 @@ impl ManagedCluster {
         Ok(())
     }
 
+    /// Stops the cluster at once, blocking; for clean-up paths that cannot await.
+    pub fn stop_immediately_blocking(&self) {
+        let cmd = pg_ctl::stop_immediately(&self.paths, self.run_as.clone());
+        let _ = cmd
+            .to_std_process()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+
     async fn ensure_main_database(&self) -> Result<(), ClusterError> {
         let admin = PgPoolOptions::new()
             .max_connections(1)

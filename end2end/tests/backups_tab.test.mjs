@@ -1,0 +1,115 @@
+// The Backups tab in a real browser: the same window and backups as the API, at desktop and phone sizes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, screenshotPath, toSeconds, PHONE, DESKTOP } from './support.mjs';
+
+let server;
+let chrome;
+
+before(async () => {
+  server = await startServer();
+  chrome = await launchBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  const code = await server?.stop();
+  assert.equal(code, 0, 'tidemark stops cleanly on SIGTERM');
+  assert.match(server.log.join(''), /stopping the cluster/);
+});
+
+async function api(path) {
+  const res = await fetch(`${server.url}${path}`);
+  assert.equal(res.status, 200, `${path} answers 200`);
+  return res.json();
+}
+
+async function openPage(viewport, path, options = {}) {
+  const context = await chrome.browser.newContext({ viewport, ...options });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const response = await page.goto(`${server.url}${path}`);
+  return { context, page, response, errors };
+}
+
+test('the overview lists the demo database and leads to its Backups tab', async () => {
+  const { context, page, errors } = await openPage(DESKTOP, '/');
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  const card = page.locator('[data-testid="database-list"] li', { hasText: 'Demo' });
+  await assert.doesNotReject(card.waitFor());
+  assert.match(await card.innerText(), /PostgreSQL 15/);
+  assert.match(await card.innerText(), /Running/);
+  await page.screenshot({ path: screenshotPath('overview-1280x800'), fullPage: true });
+  await card.getByRole('link').click();
+  await page.waitForURL('**/databases/demo');
+  await page.locator('h1', { hasText: 'Demo' }).waitFor();
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});
+
+test('the Backups tab shows the same window and backups as the API', async () => {
+  const windowBefore = await api('/api/v1/databases/demo/pitr');
+  const backups = await api('/api/v1/databases/demo/backups');
+  assert.ok(windowBefore.available, 'the embedded cluster has a recoverable window');
+  assert.ok(backups.length >= 1, 'the embedded cluster has at least one backup');
+
+  const { context, page, response, errors } = await openPage(DESKTOP, '/databases/demo');
+  assert.equal(response.status(), 200);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  const windowAfter = await api('/api/v1/databases/demo/pitr');
+
+  const earliest = await page.getAttribute('[data-testid="pitr-earliest"]', 'datetime');
+  const latest = await page.getAttribute('[data-testid="pitr-latest"]', 'datetime');
+  assert.equal(earliest, toSeconds(windowBefore.earliest));
+  // The latest point moves as WAL is archived: the page's value lies between the two API reads.
+  assert.ok(latest >= toSeconds(windowBefore.latest) && latest <= toSeconds(windowAfter.latest),
+    `page latest ${latest} within [${windowBefore.latest}, ${windowAfter.latest}]`);
+
+  const rows = page.locator('[data-testid="backup-row"]');
+  assert.equal(await rows.count(), backups.length);
+  for (let i = 0; i < backups.length; i++) {
+    assert.equal(await rows.nth(i).getAttribute('data-backup-id'), backups[i].id);
+    const text = await rows.nth(i).innerText();
+    assert.match(text, /Full \(physical\)/);
+    assert.match(text, /Done/);
+    assert.match(text, /\d+(\.\d)? (kB|MB|GB)/, 'the size is shown in units');
+  }
+  await page.screenshot({ path: screenshotPath('backups-tab-1280x800'), fullPage: true });
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});
+
+test('at phone width the Backups tab fits without horizontal scrolling', async () => {
+  const { context, page } = await openPage(PHONE, '/databases/demo', { isMobile: true, hasTouch: true });
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.locator('[data-testid="backup-row"]').first().waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  // The table turns into labelled cards.
+  assert.match(await page.locator('[data-testid="backup-row"] td').first().evaluate((td) => getComputedStyle(td, '::before').content), /Started/);
+  await page.screenshot({ path: screenshotPath('backups-tab-375x812'), fullPage: true });
+  await context.close();
+
+  const overview = await openPage(PHONE, '/', { isMobile: true });
+  const wide = await overview.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(wide <= 0, `the overview is ${wide}px wider than the screen`);
+  await overview.page.screenshot({ path: screenshotPath('overview-375x812'), fullPage: true });
+  await overview.context.close();
+});
+
+test('the Backups tab is readable before any script runs', async () => {
+  const { context, page } = await openPage(DESKTOP, '/databases/demo', { javaScriptEnabled: false });
+  assert.match(await page.locator('[data-testid="pitr-earliest"]').innerText(), /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+  assert.ok(await page.locator('[data-testid="backup-row"]').count() >= 1);
+  await context.close();
+});
+
+test('an unknown database is a proper not-found page', async () => {
+  const { context, page, response } = await openPage(DESKTOP, '/databases/no-such-db');
+  assert.equal(response.status(), 404);
+  await page.locator('[data-testid="database-not-found"]').waitFor();
+  assert.match(await page.locator('h1').innerText(), /Database not found/);
+  await page.screenshot({ path: screenshotPath('not-found-1280x800') });
+  await context.close();
+});

@@ -1,0 +1,113 @@
+// Shared set-up for the browser tests: a real Tidemark server on a free port, and Debian's Chromium.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..', '..');
+export const artifacts = path.resolve(here, '..', 'artifacts');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Starts the tidemark binary with a fresh data directory; resolves once it answers /api/v1/health. */
+export async function startServer() {
+  const bin = process.env.TIDEMARK_BIN || path.join(root, 'target', 'debug', 'tidemark');
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidemark-e2e-'));
+  // PostgreSQL runs as an unprivileged user that must be able to enter this directory.
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const log = [];
+  const child = spawn(bin, [], {
+    env: {
+      ...process.env,
+      TIDEMARK_DATA_DIR: path.join(dir, 'data'),
+      TIDEMARK_LISTEN: `127.0.0.1:${port}`,
+      TIDEMARK_SITE_ROOT: process.env.TIDEMARK_SITE_ROOT || path.join(root, 'target', 'site'),
+      RUST_LOG: 'info',
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => log.push(d.toString()));
+  child.stderr.on('data', (d) => log.push(d.toString()));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`tidemark exited with ${child.exitCode} before it was ready:\n${log.join('')}`);
+    }
+    try {
+      const res = await fetch(`${url}/api/v1/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`tidemark was not ready in time:\n${log.join('')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  return {
+    url,
+    log,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Debian's Chromium, headless, with a fresh profile. */
+export async function launchBrowser() {
+  const profile = mkdtempSync(path.join(tmpdir(), 'tidemark-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export function screenshotPath(name) {
+  mkdirSync(artifacts, { recursive: true });
+  return path.join(artifacts, `${name}.png`);
+}
+
+/** An RFC 3339 time cut to whole seconds, as the page shows it. */
+export function toSeconds(iso) {
+  return new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export const PHONE = { width: 375, height: 812 };
+export const DESKTOP = { width: 1280, height: 800 };
