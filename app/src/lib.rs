@@ -7,7 +7,7 @@ pub mod server_fns;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server only.
@@ -44,15 +44,15 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "Tidemark".to_string() } else { format!("{page} · Tidemark") }/>
         <Router>
             <header class="topbar">
-                <A href="/" attr:class="brand">
+                <a href="/" class="brand">
                     <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
                         <path d="M2 20c4 0 4-4 8-4s4 4 8 4 4-4 8-4 4 4 4 4v8H2z"/>
                         <path d="M2 12c4 0 4-4 8-4s4 4 8 4 4-4 8-4 4 4 4 4" fill="none" stroke-width="2.5"/>
                     </svg>
                     <span>"Tidemark"</span>
-                </A>
+                </a>
                 <nav aria-label="Main">
-                    <A href="/" exact=true>"Databases"</A>
+                    <a href="/">"Databases"</a>
                 </nav>
             </header>
             <main id="content">

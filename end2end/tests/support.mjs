@@ -73,9 +73,8 @@ export async function startServer() {
   };
 }
 
-/** Debian's Chromium, headless, with a fresh profile. */
+/** Debian's Chromium, headless; playwright gives every launch a fresh temporary profile. */
 export async function launchBrowser() {
-  const profile = mkdtempSync(path.join(tmpdir(), 'tidemark-chromium-'));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -87,15 +86,11 @@ export async function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   });
   return {
     browser,
-    async close() {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close: () => browser.close(),
   };
 }
 

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::not_found::DatabaseNotFound;
@@ -41,7 +40,7 @@ fn Tab(tab: BackupsTab) -> impl IntoView {
     view! {
         <Title text=format!("{} · Backups", database.name)/>
         <nav class="crumbs" aria-label="Breadcrumb">
-            <A href="/">"Databases"</A>
+            <a href="/">"Databases"</a>
             <span aria-hidden="true">" / "</span>
             <span>{database.name.clone()}</span>
         </nav>

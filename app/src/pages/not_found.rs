@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 /// Sets the 404 status on the server's response.
 pub fn set_not_found_status() {
@@ -20,7 +19,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="empty-page">
             <h1>"Nothing here"</h1>
             <p>"This address does not match any page of Tidemark."</p>
-            <A href="/">"See all databases"</A>
+            <a href="/">"See all databases"</a>
         </section>
     }
 }
@@ -34,7 +33,7 @@ pub fn DatabaseNotFound(id: String) -> impl IntoView {
         <section class="empty-page" data-testid="database-not-found">
             <h1>"Database not found"</h1>
             <p>"There is no database with the id " <code>{id}</code> " in this Tidemark."</p>
-            <A href="/">"See all databases"</A>
+            <a href="/">"See all databases"</a>
         </section>
     }
 }
