@@ -22,8 +22,8 @@ step "format" cargo fmt --all -- --check
 step "lints (server)" cargo clippy --locked -p tidemark-core -p tidemark-app -p tidemark-server --all-targets -- -D warnings
 step "lints (browser)" cargo clippy --locked -p tidemark-frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 step "build (frontend)" cargo leptos build --frontend-only --cargo-locked
+# The server's integration tests make cargo build target/debug/tidemark, which the browser tests run.
 step "unit + integration tests" cargo test --locked -p tidemark-core -p tidemark-app -p tidemark-server
-step "build (server)" cargo build --locked -p tidemark-server
 step "browser tests" env TIDEMARK_BIN="$PWD/target/debug/tidemark" TIDEMARK_SITE_ROOT="$PWD/target/site" \
   node --test --test-concurrency=1 end2end/tests/
 

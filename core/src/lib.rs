@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod jobs;
 pub mod pgtools;
 pub mod provider;
 pub mod secret;

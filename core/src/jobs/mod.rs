@@ -1,0 +1,13 @@
+//! Jobs: long operations (dumps, restores, backups) run by workers, with real progress and events.
+
+mod events;
+mod hub;
+mod model;
+mod progress;
+mod runner;
+
+pub use events::{EventBody, JobEvent, ProgressView};
+pub use hub::EventHub;
+pub use model::{Artifact, Job, JobEnd, JobId, JobKind, JobStatus};
+pub use progress::Progress;
+pub use runner::{JobContext, JobError, JobRequest, JobRunner, Work, WorkOutcome};
