@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::pgtools::pg_dump::ConnTarget;
 use crate::provider::{Backup, Database, PitrWindow, Provider, ProviderError};
 
 /// One database with its window and backups.
@@ -61,6 +62,11 @@ impl Catalog {
             window,
             backups,
         })
+    }
+
+    pub async fn connection(&self, id: &str) -> Result<ConnTarget, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.connection(&db.id).await
     }
 
     pub async fn pitr_window(&self, id: &str) -> Result<PitrWindow, ProviderError> {

@@ -167,6 +167,11 @@ impl Config {
         self.data_dir.join("clusters").join(name)
     }
 
+    /// Where finished dumps are kept.
+    pub fn artifacts_dir(&self) -> PathBuf {
+        self.data_dir.join("artifacts")
+    }
+
     /// Where Tidemark keeps secrets it generated (cluster passwords), readable by its own user only.
     pub fn secrets_dir(&self) -> PathBuf {
         self.data_dir.join("secrets")

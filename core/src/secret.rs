@@ -47,3 +47,31 @@ mod tests {
         assert_eq!(s.expose(), "hunter2");
     }
 }
+
+/// Replaces every occurrence of the given secrets in `text` with `***`.
+pub fn redact(text: &str, secrets: &[&Secret<String>]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.expose().is_empty())
+        .fold(text.to_string(), |acc, s| {
+            acc.replace(s.expose().as_str(), "***")
+        })
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_replaced_wherever_they_appear() {
+        let pw = Secret::new("hunter2".to_string());
+        let empty = Secret::new(String::new());
+        assert_eq!(
+            redact(
+                "url postgres://u:hunter2@h/db and hunter2 again",
+                &[&pw, &empty]
+            ),
+            "url postgres://u:***@h/db and *** again"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod command;
 pub mod pg_ctl;
+pub mod pg_dump;
 pub mod pgbackrest;
 pub mod runner;
 

@@ -121,6 +121,19 @@ pub async fn run(cmd: &ToolCommand, timeout: Duration) -> Result<ToolOutput, Too
     }
 }
 
+/// Asks a child to stop (SIGTERM), then kills it if it has not exited after `grace`.
+pub async fn stop_gracefully(child: &mut tokio::process::Child, grace: Duration) {
+    if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
+    if tokio::time::timeout(grace, child.wait()).await.is_err() {
+        let _ = child.kill().await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub use model::*;
 use async_trait::async_trait;
 
 use crate::pgtools::ToolError;
+use crate::pgtools::pg_dump::ConnTarget;
 
 /// Why a provider could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -35,4 +36,7 @@ pub trait Provider: Send + Sync {
 
     /// The span of time the database can be restored to.
     async fn pitr_window(&self, database: &str) -> Result<PitrWindow, ProviderError>;
+
+    /// How to log in to the database's main database, for dumps and restores.
+    async fn connection(&self, database: &str) -> Result<ConnTarget, ProviderError>;
 }

@@ -407,6 +407,17 @@ impl ManagedCluster {
             .database(database)
     }
 
+    /// How a client such as pg_dump reaches the main database.
+    pub fn conn_target(&self) -> crate::pgtools::pg_dump::ConnTarget {
+        crate::pgtools::pg_dump::ConnTarget {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            user: "postgres".into(),
+            password: Some(self.password.clone()),
+            dbname: self.spec.main_database.clone(),
+        }
+    }
+
     /// A pool on the main database.
     pub fn pool(&self) -> &PgPool {
         &self.pool

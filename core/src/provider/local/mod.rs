@@ -17,6 +17,7 @@ use super::{
     Backup, BackupMethod, BackupStatus, Database, DatabaseStatus, Features, Hosting, PitrWindow,
     Provider, ProviderError, ProviderKind,
 };
+use crate::pgtools::pg_dump::ConnTarget;
 use crate::pgtools::pgbackrest::{PhysicalBackup, PhysicalKind};
 
 /// Serves the managed clusters, one Tidemark database per cluster's main database.
@@ -98,5 +99,9 @@ impl Provider for LocalProvider {
                 "There is no successful physical backup yet, so no point in time can be restored.",
             ),
         })
+    }
+
+    async fn connection(&self, database: &str) -> Result<ConnTarget, ProviderError> {
+        Ok(self.cluster(database)?.conn_target())
     }
 }

@@ -1,0 +1,242 @@
+//! The dump job: pg_dump in custom format into the artifacts directory, with progress by table.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::model::{Artifact, Job, JobKind};
+use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::pgtools::pg_dump::{self, ConnTarget, TABLES_TO_DUMP_SQL};
+use crate::pgtools::runner::{require, stop_gracefully, tail};
+use crate::provider::ProviderError;
+use crate::secret::redact;
+
+/// Everything a dump needs, decided before the job starts.
+#[derive(Debug, Clone)]
+pub struct DumpPlan {
+    pub pg_bin_dir: PathBuf,
+    pub target: ConnTarget,
+    pub artifacts_dir: PathBuf,
+    /// Tidemark's id of the database, for the file name people download.
+    pub database_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartDumpError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error("{0}")]
+    NotSupported(String),
+    #[error(transparent)]
+    Job(#[from] JobError),
+}
+
+/// Starts a dump of a database's main database as a job; returns the queued job at once.
+pub async fn start_dump(
+    runner: &JobRunner,
+    catalog: &Catalog,
+    config: &Config,
+    database: &str,
+    started_by: &str,
+) -> Result<Job, StartDumpError> {
+    let db = catalog.database(database).await?;
+    if !db.features.dumps {
+        return Err(StartDumpError::NotSupported(format!(
+            "Tidemark cannot dump {}: it has no way to reach it.",
+            db.name
+        )));
+    }
+    let plan = DumpPlan {
+        pg_bin_dir: config.pg_bin_dir.clone(),
+        target: catalog.connection(database).await?,
+        artifacts_dir: config.artifacts_dir(),
+        database_id: db.id.clone(),
+    };
+    let request = JobRequest {
+        kind: JobKind::Dump,
+        database: db.id.clone(),
+        started_by: started_by.to_string(),
+        params: serde_json::json!({
+            "database": db.main_database,
+            "format": "custom",
+        }),
+    };
+    Ok(runner
+        .submit(request, move |ctx| Box::pin(run(ctx, plan)))
+        .await?)
+}
+
+/// Where a finished dump of a job lives.
+pub fn artifact_path(artifacts_dir: &Path, job: &super::JobId) -> PathBuf {
+    artifacts_dir.join(format!("{job}.dump"))
+}
+
+/// A file being written: removed when dropped unless kept, so a failed or cancelled dump leaves
+/// nothing that could be taken for a complete one.
+struct PartialFile {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl PartialFile {
+    fn keep_as(mut self, path: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, path)?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn connect_options(t: &ConnTarget) -> PgConnectOptions {
+    let mut o = PgConnectOptions::new()
+        .host(&t.host)
+        .port(t.port)
+        .username(&t.user)
+        .database(&t.dbname)
+        .application_name("tidemark");
+    if let Some(p) = &t.password {
+        o = o.password(p.expose());
+    }
+    o.disable_statement_logging()
+}
+
+/// How many tables pg_dump will write the data of, from the catalog.
+pub async fn count_tables(target: &ConnTarget) -> anyhow::Result<u64> {
+    let mut conn = tokio::time::timeout(
+        Duration::from_secs(15),
+        sqlx::PgConnection::connect_with(&connect_options(target)),
+    )
+    .await
+    .context("the database did not answer within 15 s")?
+    .with_context(|| format!("cannot connect to {}:{}", target.host, target.port))?;
+    let n: i64 = sqlx::query_scalar(TABLES_TO_DUMP_SQL)
+        .fetch_one(&mut conn)
+        .await
+        .context("cannot list the tables to dump")?;
+    let _ = conn.close().await;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
+/// Runs pg_dump; progress counts tables and bytes written.
+pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome> {
+    let started = Instant::now();
+    let program = plan.pg_bin_dir.join("pg_dump");
+    require(&program)?;
+    std::fs::create_dir_all(&plan.artifacts_dir)
+        .with_context(|| format!("cannot create {}", plan.artifacts_dir.display()))?;
+
+    ctx.progress
+        .phase("counting tables", "tables", None)
+        .await?;
+    let total = tokio::select! {
+        n = count_tables(&plan.target) => n?,
+        () = ctx.cancel.cancelled() => return Ok(WorkOutcome::Cancelled),
+    };
+    ctx.progress
+        .phase("dumping tables", "tables", Some(total))
+        .await?;
+
+    let partial = PartialFile {
+        path: plan.artifacts_dir.join(format!("{}.dump.partial", ctx.id)),
+        kept: false,
+    };
+    let cmd = pg_dump::dump_custom(&plan.pg_bin_dir, &plan.target, &partial.path);
+    let secrets: Vec<_> = plan.target.password.iter().collect();
+    let mut child = cmd
+        .to_process()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("pg_dump could not be started")?;
+    let mut lines = BufReader::new(child.stderr.take().context("pg_dump has no stderr")?).lines();
+    let mut last_lines: VecDeque<String> = VecDeque::with_capacity(8);
+    let mut done = 0u64;
+    let mut ticker = tokio::time::interval(Duration::from_millis(500));
+    let mut stderr_open = true;
+
+    let status = loop {
+        tokio::select! {
+            line = lines.next_line(), if stderr_open => match line {
+                Ok(Some(line)) => {
+                    let line = redact(&line, &secrets);
+                    if let Some(table) = pg_dump::dumped_table(&line) {
+                        done += 1;
+                        ctx.progress.advance(done, Some(table.to_string())).await?;
+                    } else if !line.contains(": reading ") && !line.contains(": dumping ")
+                        && !line.contains(": saving ") && !line.contains(": last built-in") {
+                        ctx.progress.log(&line).await?;
+                    }
+                    if last_lines.len() == 8 {
+                        last_lines.pop_front();
+                    }
+                    last_lines.push_back(line);
+                }
+                Ok(None) | Err(_) => stderr_open = false,
+            },
+            status = child.wait(), if !stderr_open => break status.context("cannot wait for pg_dump")?,
+            _ = ticker.tick() => {
+                if let Ok(meta) = std::fs::metadata(&partial.path) {
+                    ctx.progress.bytes(meta.len()).await?;
+                }
+            }
+            () = ctx.cancel.cancelled() => {
+                stop_gracefully(&mut child, Duration::from_secs(5)).await;
+                return Ok(WorkOutcome::Cancelled);
+            }
+        }
+    };
+
+    if !status.success() {
+        let why = tail(&Vec::from(last_lines).join("\n"), 4);
+        anyhow::bail!("pg_dump failed ({status}): {why}");
+    }
+    let size = std::fs::metadata(&partial.path)
+        .context("pg_dump reported success but wrote no file")?
+        .len();
+    ctx.progress.bytes(size).await?;
+    if done != total {
+        ctx.progress
+            .log(&format!(
+                "The catalog listed {total} tables; pg_dump wrote {done}."
+            ))
+            .await?;
+        ctx.progress
+            .phase("dumping tables", "tables", Some(done))
+            .await?;
+    }
+    ctx.progress.advance(done, None).await?;
+    let path = artifact_path(&plan.artifacts_dir, &ctx.id);
+    partial
+        .keep_as(&path)
+        .with_context(|| format!("cannot move the dump to {}", path.display()))?;
+    let file_name = format!(
+        "{}_{}.dump",
+        plan.database_id,
+        Utc::now().format("%Y%m%d%H%M%S")
+    );
+    Ok(WorkOutcome::Succeeded {
+        summary: format!(
+            "Dumped {done} tables into {file_name} ({size} bytes) in {:.1} s.",
+            started.elapsed().as_secs_f64()
+        ),
+        artifact: Some(Artifact {
+            file_name,
+            size_bytes: size,
+        }),
+    })
+}
