@@ -140,6 +140,37 @@ pub struct PitrWindow {
     pub unavailable_reason: Option<String>,
 }
 
+/// A job as the API and the job page show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Job {
+    pub id: String,
+    /// dump, restore, backup, pitr_restore, verification.
+    pub kind: String,
+    pub database: String,
+    pub started_by: String,
+    /// What was asked, without secrets.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub params: serde_json::Value,
+    /// queued, running, succeeded, failed, cancelled or interrupted.
+    pub state: String,
+    pub queued_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// One sentence on the result, or why it failed.
+    pub summary: Option<String>,
+    pub artifact: Option<JobArtifact>,
+}
+
+/// A file a job produced, such as a dump.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct JobArtifact {
+    pub file_name: String,
+    pub size_bytes: u64,
+    pub download_url: String,
+}
+
 /// Everything the Backups tab shows, in one answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BackupsTab {
@@ -206,6 +237,29 @@ mod from_core {
                     core::BackupMethod::Periodic => BackupMethod::Periodic,
                     core::BackupMethod::Manual => BackupMethod::Manual,
                 },
+            }
+        }
+    }
+
+    impl From<tidemark_core::jobs::Job> for Job {
+        fn from(j: tidemark_core::jobs::Job) -> Self {
+            let download_url = format!("/api/v1/jobs/{}/artifact", j.id);
+            Job {
+                kind: j.kind.as_str().to_string(),
+                state: j.status.name().to_string(),
+                queued_at: j.status.queued_at(),
+                started_at: j.status.started_at(),
+                finished_at: j.status.finished_at(),
+                id: j.id.0,
+                database: j.database,
+                started_by: j.started_by,
+                params: j.params,
+                summary: j.summary,
+                artifact: j.artifact.map(|a| JobArtifact {
+                    file_name: a.file_name,
+                    size_bytes: a.size_bytes,
+                    download_url,
+                }),
             }
         }
     }

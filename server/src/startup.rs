@@ -42,6 +42,9 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
+/// How many jobs run at once on this server.
+const MAX_CONCURRENT_JOBS: usize = 4;
+
 /// The embedded default: one managed cluster with a demo database.
 pub fn embedded_spec(config: &Config) -> ClusterSpec {
     ClusterSpec {
@@ -118,10 +121,16 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         clusters.push(cluster);
     }
     let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(clusters.clone()))]);
-    let state = AppState {
-        leptos_options: leptos_options(&config),
-        catalog,
-    };
+    let listen = config.listen;
+    let state = AppState::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS);
+    let jobs = state.jobs.clone();
+    let interrupted = jobs.recover().await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            count = interrupted,
+            "jobs left unfinished by the previous run are marked interrupted"
+        );
+    }
     let app = crate::router(state);
 
     let tasks = Tasks::new();
@@ -134,12 +143,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             token.cancel();
         }
     });
-    tracing::info!(address = %format!("http://{}", config.listen), "Tidemark is ready");
+    tracing::info!(address = %format!("http://{listen}"), "Tidemark is ready");
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { token.cancelled().await })
         .await;
 
     tasks.shutdown().await;
+    jobs.shutdown().await;
     for cluster in &clusters {
         if let Err(e) = cluster.stop().await {
             tracing::error!(cluster = %cluster.spec.name, error = %e, "the cluster did not stop cleanly");

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tidemark_core::Catalog;
 use tidemark_core::provider::local::LocalProvider;
 use tidemark_core::testing::TestCluster;
-use tidemark_server::{AppState, router, startup};
+use tidemark_server::{AppState, router};
 use tower::ServiceExt;
 
 async fn get(app: &axum::Router, path: &str) -> (StatusCode, String, String) {
@@ -44,10 +44,8 @@ fn json(text: &str) -> Value {
 #[tokio::test]
 async fn api_and_pages_show_the_real_window_and_backups() {
     let t = TestCluster::start().await;
-    let state = AppState {
-        leptos_options: startup::leptos_options(&t.config),
-        catalog: Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]),
-    };
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]);
+    let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
     let app = router(state);
 
     let (status, _, body) = get(&app, "/api/v1/health").await;

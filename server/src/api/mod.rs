@@ -2,13 +2,15 @@
 
 mod databases;
 mod error;
+mod events;
+mod jobs;
 mod openapi;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::ApiDoc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
@@ -20,6 +22,12 @@ pub fn routes() -> Router<AppState> {
         .route("/databases/{db}", get(databases::get_one))
         .route("/databases/{db}/backups", get(databases::backups))
         .route("/databases/{db}/pitr", get(databases::pitr))
+        .route("/databases/{db}/dumps", post(jobs::start_dump_job))
+        .route("/jobs", get(jobs::list))
+        .route("/jobs/{id}", get(jobs::get_one))
+        .route("/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/jobs/{id}/events", get(events::stream))
+        .route("/jobs/{id}/artifact", get(jobs::artifact))
         .route("/openapi.json", get(openapi::document))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -3,8 +3,8 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::databases;
 use super::error::{ErrorBody, ErrorDetail};
+use super::{databases, events, jobs};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,7 +17,13 @@ use super::error::{ErrorBody, ErrorDetail};
         databases::list,
         databases::get_one,
         databases::backups,
-        databases::pitr
+        databases::pitr,
+        jobs::start_dump_job,
+        jobs::list,
+        jobs::get_one,
+        jobs::cancel,
+        jobs::artifact,
+        events::stream
     ),
     components(schemas(ErrorBody, ErrorDetail))
 )]

@@ -1,0 +1,120 @@
+//! A job's events as server-sent events: what was missed first (from the store), then live events,
+//! each with its number as id, until the job ends.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use tidemark_core::jobs::{EventHub, JobEvent, JobId};
+use tokio::sync::broadcast;
+
+use super::error::{ApiError, ErrorBody};
+use super::jobs::{job_not_found, parse_id};
+use crate::state::AppState;
+
+struct Follow {
+    job: JobId,
+    hub: EventHub,
+    rx: broadcast::Receiver<JobEvent>,
+    queue: VecDeque<JobEvent>,
+    last: u64,
+    ended: bool,
+}
+
+impl Follow {
+    /// The next event to send, or `None` when the job's last event has been sent.
+    async fn next(&mut self) -> Option<JobEvent> {
+        loop {
+            if let Some(e) = self.queue.pop_front() {
+                if e.seq <= self.last {
+                    continue;
+                }
+                self.last = e.seq;
+                if e.is_final() {
+                    self.ended = true;
+                }
+                return Some(e);
+            }
+            if self.ended {
+                return None;
+            }
+            match self.rx.recv().await {
+                Ok(e) => self.queue.push_back(e),
+                // Fell behind or the job ended: what is missing is in the store.
+                Err(
+                    broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed,
+                ) => {
+                    match self.hub.store().events_after(&self.job, self.last).await {
+                        Ok(events) if events.is_empty() => {
+                            // Closed with nothing left to read: the stream is over.
+                            self.ended = true;
+                        }
+                        Ok(events) => self.queue.extend(events),
+                        Err(e) => {
+                            tracing::error!(job.id = %self.job, error = %e, "cannot read job events");
+                            self.ended = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn to_sse(e: &JobEvent) -> Event {
+    Event::default()
+        .id(e.seq.to_string())
+        .event(e.name())
+        .json_data(e)
+        .unwrap_or_else(|_| Event::default().comment("unserialisable event"))
+}
+
+/// The job's events as `text/event-stream`. A client that reconnects with `Last-Event-ID` gets
+/// exactly the events after that one. The stream ends after the event that ends the job.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/events", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id"),
+           ("Last-Event-ID" = Option<u64>, Header, description = "The last event already received")),
+    responses((status = 200, description = "Server-sent events: status, progress and log", content_type = "text/event-stream"),
+              (status = 404, description = "No such job", body = ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let job_id = parse_id(&id)?;
+    let hub = state.jobs.hub().clone();
+    // Subscribe before reading the store, so that nothing falls between the two.
+    let rx = hub.subscribe(&job_id);
+    let job = hub.store().job(&job_id).await?;
+    let Some(job) = job else {
+        hub.forget_if_idle(&job_id);
+        return Err(job_not_found(&id));
+    };
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let missed = hub.store().events_after(&job_id, last).await?;
+    let ended = job.status.is_finished() && missed.iter().all(|e| !e.is_final());
+    if job.status.is_finished() {
+        hub.forget_if_idle(&job_id);
+    }
+    let follow = Follow {
+        job: job_id,
+        hub,
+        rx,
+        queue: missed.into(),
+        last,
+        ended,
+    };
+    let events = futures_util::stream::unfold(follow, |mut f| async move {
+        let e = f.next().await?;
+        Some((Ok(to_sse(&e)), f))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

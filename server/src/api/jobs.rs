@@ -1,0 +1,226 @@
+//! Jobs: start a dump, list and read jobs, cancel one, download what it produced.
+
+use axum::Json;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tidemark_app::model::Job;
+use tidemark_core::jobs::dump::{StartDumpError, artifact_path, start_dump};
+use tidemark_core::jobs::{JobError, JobId};
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use super::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Who started a job, until accounts exist.
+const ANONYMOUS: &str = "anonymous";
+
+pub(super) fn job_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "job_not_found",
+        format!("There is no job with the id '{id}'."),
+    )
+}
+
+pub(super) fn parse_id(id: &str) -> Result<JobId, ApiError> {
+    JobId::parse(id).ok_or_else(|| job_not_found(id))
+}
+
+impl From<JobError> for ApiError {
+    fn from(e: JobError) -> Self {
+        match e {
+            JobError::NotFound(id) => job_not_found(&id),
+            JobError::AlreadyFinished(state) => ApiError::new(
+                StatusCode::CONFLICT,
+                "job_finished",
+                format!("The job has already ended ({state}); there is nothing to cancel."),
+            ),
+            JobError::ShuttingDown => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "The server is shutting down; try again once it is back.",
+            ),
+            JobError::Store(e) => {
+                tracing::error!(error = %e, "state database failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Tidemark could not record this job; the server log says why.",
+                )
+            }
+        }
+    }
+}
+
+impl From<tidemark_core::store::StoreError> for ApiError {
+    fn from(e: tidemark_core::store::StoreError) -> Self {
+        JobError::Store(e).into()
+    }
+}
+
+fn accepted(job: Job) -> Response {
+    let location = format!("/api/v1/jobs/{}", job.id);
+    let mut res = (StatusCode::ACCEPTED, Json(job)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// Starts a dump of the database (pg_dump, custom format) as a job.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/dumps", tag = "jobs",
+    params(("db" = String, Path, description = "The database's id")),
+    responses((status = 202, description = "The dump job, queued; follow it at its events URL", body = Job),
+              (status = 404, description = "No such database", body = ErrorBody),
+              (status = 422, description = "This database cannot be dumped", body = ErrorBody)))]
+pub async fn start_dump_job(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = start_dump(&state.jobs, &state.catalog, &state.config, &db, ANONYMOUS)
+        .await
+        .map_err(|e| match e {
+            StartDumpError::Provider(p) => ApiError::from(p),
+            StartDumpError::Job(j) => ApiError::from(j),
+            StartDumpError::NotSupported(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
+            }
+        })?;
+    Ok(accepted(job.into()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct JobsQuery {
+    /// Only the jobs of this database.
+    pub database: Option<String>,
+    /// At most this many, newest first (1 to 500, default 100).
+    pub limit: Option<u32>,
+}
+
+/// Jobs, newest first.
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobsQuery),
+    responses((status = 200, description = "Jobs, newest first", body = [Job]),
+              (status = 400, description = "A parameter is out of range", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<JobsQuery>,
+) -> Result<Json<Vec<Job>>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "limit must be a number from 1 to 500.",
+        );
+        e.field = Some("limit".into());
+        return Err(e);
+    }
+    let jobs = state
+        .jobs
+        .store()
+        .jobs(q.database.as_deref(), limit)
+        .await?;
+    Ok(Json(jobs.into_iter().map(Into::into).collect()))
+}
+
+/// One job.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    responses((status = 200, description = "The job", body = Job),
+              (status = 404, description = "No such job", body = ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Job>, ApiError> {
+    let job_id = parse_id(&id)?;
+    let job = state
+        .jobs
+        .store()
+        .job(&job_id)
+        .await?
+        .ok_or_else(|| job_not_found(&id))?;
+    Ok(Json(job.into()))
+}
+
+/// Asks a queued or running job to stop; it ends as cancelled and keeps nothing half-written.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    responses((status = 202, description = "Cancellation asked; the job's events say when it stopped", body = Job),
+              (status = 404, description = "No such job", body = ErrorBody),
+              (status = 409, description = "The job has already ended", body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = state.jobs.cancel(&parse_id(&id)?).await?;
+    Ok(accepted(job.into()))
+}
+
+/// What a finished job produced (a dump), streamed; supports Range requests to resume.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/artifact", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+              (status = 206, description = "The requested range of the file"),
+              (status = 404, description = "No such job, or it produced no file", body = ErrorBody)))]
+pub async fn artifact(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let job_id = parse_id(&id)?;
+    let job = state
+        .jobs
+        .store()
+        .job(&job_id)
+        .await?
+        .ok_or_else(|| job_not_found(&id))?;
+    let Some(artifact) = job.artifact else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "artifact_not_found",
+            format!(
+                "The job '{id}' has no file to download ({}).",
+                job.status.name()
+            ),
+        ));
+    };
+    let path = artifact_path(&state.config.artifacts_dir(), &job_id);
+    let mut res = ServeFile::new_with_mime(
+        &path,
+        &"application/octet-stream".parse().map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "bad MIME type",
+            )
+        })?,
+    )
+    .oneshot(request)
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "The file could not be read.",
+        )
+    })?
+    .into_response();
+    if res.status() == StatusCode::NOT_FOUND {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "artifact_not_found",
+            format!("The file of job '{id}' is no longer on the server."),
+        ));
+    }
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        artifact.file_name.replace('"', "")
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}

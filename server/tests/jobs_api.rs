@@ -1,0 +1,214 @@
+//! Jobs over real HTTP: start a dump, follow its server-sent events, resume them, download the dump.
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test helper that fails loudly is what a test wants"
+)]
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tidemark_core::Catalog;
+use tidemark_core::provider::local::LocalProvider;
+use tidemark_core::testing::TestCluster;
+use tidemark_server::{AppState, router};
+
+struct Served {
+    base: String,
+    state: AppState,
+    t: TestCluster,
+}
+
+async fn serve() -> Served {
+    let t = TestCluster::start().await;
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]);
+    let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Served { base, state, t }
+}
+
+/// Parses a whole event stream into (id, event name, data as JSON).
+fn parse_sse(text: &str) -> Vec<(u64, String, Value)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut id = None;
+            let mut name = String::new();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().ok();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    name = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            Some((id?, name, serde_json::from_str(&data).ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_dump_followed_live_then_resumed_then_downloaded() {
+    let s = serve().await;
+    let http = reqwest::Client::new();
+
+    // Unknown database and unknown job: 404s in the one error shape.
+    let res = http
+        .post(format!("{}/api/v1/databases/nope/dumps", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "database_not_found"
+    );
+    for path in [
+        "/api/v1/jobs/nope",
+        "/api/v1/jobs/nope/events",
+        "/api/v1/jobs/..%2F..%2Fx/artifact",
+    ] {
+        let res = http.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["error"]["code"],
+            "job_not_found",
+            "{path}"
+        );
+    }
+    let res = http
+        .get(format!("{}/api/v1/jobs?limit=0", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["field"],
+        "limit"
+    );
+
+    let res = http
+        .post(format!("{}/api/v1/databases/demo/dumps", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let job: Value = res.json().await.unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(location, format!("/api/v1/jobs/{id}"));
+    assert_eq!(job["kind"], "dump");
+
+    // The stream goes from the first event to the job's end, then closes.
+    let res = http
+        .get(format!("{}/api/v1/jobs/{id}/events", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let events = parse_sse(&res.text().await.unwrap());
+    let ids: Vec<u64> = events.iter().map(|e| e.0).collect();
+    assert_eq!(
+        ids,
+        (1..=ids.len() as u64).collect::<Vec<_>>(),
+        "every event once, in order"
+    );
+    let (_, name, last) = events.last().unwrap();
+    assert_eq!(name, "status");
+    assert_eq!(last["status"]["state"], "succeeded");
+    assert!(
+        events
+            .iter()
+            .any(|(_, n, d)| n == "progress" && d["progress"]["done"] == 3)
+    );
+
+    // Reconnecting after event k gives exactly the events after k.
+    let k = ids.len() as u64 / 2;
+    let res = http
+        .get(format!("{}/api/v1/jobs/{id}/events", s.base))
+        .header("Last-Event-ID", k.to_string())
+        .send()
+        .await
+        .unwrap();
+    let resumed: Vec<u64> = parse_sse(&res.text().await.unwrap())
+        .iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(resumed, ((k + 1)..=ids.len() as u64).collect::<Vec<_>>());
+
+    // The job reads as succeeded, with its dump to download.
+    let job: Value = http
+        .get(format!("{}{location}", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(job["state"], "succeeded");
+    let artifact = &job["artifact"];
+    let size = artifact["size_bytes"].as_u64().unwrap();
+    let url = format!("{}{}", s.base, artifact["download_url"].as_str().unwrap());
+    let res = http.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.content_length(), Some(size));
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains(artifact["file_name"].as_str().unwrap()),
+        "{disposition}"
+    );
+    let whole = res.bytes().await.unwrap();
+    assert_eq!(&whole[..5], b"PGDMP", "a custom-format dump");
+    let res = http
+        .get(&url)
+        .header("Range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.bytes().await.unwrap(), whole[100..200]);
+
+    // A finished job cannot be cancelled; the list shows it.
+    let res = http
+        .post(format!("{}/api/v1/jobs/{id}/cancel", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "job_finished"
+    );
+    let list: Value = http
+        .get(format!("{}/api/v1/jobs?database=demo", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["id"], id.as_str());
+
+    // No secret in what the API says about the job.
+    let password = std::fs::read_to_string(s.t.config.secrets_dir().join("main.password")).unwrap();
+    let all = format!("{job}{list}{events:?}");
+    assert!(
+        !all.contains(password.trim()),
+        "the cluster password leaked"
+    );
+
+    s.state.jobs.shutdown().await;
+    s.t.stop().await;
+}
