@@ -1,6 +1,8 @@
 //! Tidemark's pages and components, rendered on the server and hydrated in the browser.
 
 pub mod format;
+#[cfg(feature = "hydrate")]
+mod live;
 pub mod model;
 mod pages;
 pub mod server_fns;
@@ -59,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Overview ssr=SsrMode::Async/>
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs/:id") view=pages::JobPageView ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

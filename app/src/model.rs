@@ -162,6 +162,62 @@ pub struct Job {
     pub artifact: Option<JobArtifact>,
 }
 
+/// How far a job has come (mirrors the progress events of the event stream).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobProgress {
+    pub phase: String,
+    pub done: u64,
+    pub total: Option<u64>,
+    pub unit: String,
+    pub current: Option<String>,
+    pub bytes: u64,
+    pub bytes_per_second: Option<f64>,
+    pub eta_seconds: Option<u64>,
+}
+
+impl JobProgress {
+    pub fn percent(&self) -> Option<f64> {
+        match self.total {
+            Some(0) => Some(100.0),
+            Some(t) => Some(self.done.min(t) as f64 * 100.0 / t as f64),
+            None => None,
+        }
+    }
+}
+
+/// The part of a status event the page needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveStatus {
+    pub state: String,
+    pub reason: Option<String>,
+}
+
+/// One event of a job's stream, as the browser reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEventBody {
+    Status { status: LiveStatus },
+    Progress { progress: JobProgress },
+    Log { line: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub body: LiveEventBody,
+}
+
+/// What the job page renders on the server: the job, its latest progress, its log tail, and the
+/// number of the last event included, from which the browser follows the stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobPage {
+    pub job: Job,
+    pub progress: Option<JobProgress>,
+    pub log: Vec<String>,
+    pub last_event: u64,
+}
+
 /// A file a job produced, such as a dump.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{BackupsTab, Database};
+use crate::model::{BackupsTab, Database, JobPage};
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
@@ -16,6 +16,7 @@ pub mod ssr {
     #[derive(Clone)]
     pub struct ServerContext {
         pub catalog: Catalog,
+        pub jobs: std::sync::Arc<tidemark_core::jobs::JobRunner>,
     }
 
     pub fn context() -> Result<ServerContext, ServerFnError> {
@@ -61,4 +62,46 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
         Err(ProviderError::NotFound(_)) => Ok(None),
         Err(e) => Err(ssr::user_error(e)),
     }
+}
+
+/// A job with its latest progress and log tail; `None` when there is no such job.
+#[server(prefix = "/_fn", endpoint = "job_page")]
+pub async fn load_job_page(id: String) -> Result<Option<JobPage>, ServerFnError> {
+    use crate::model::{JobProgress, LiveEvent, LiveEventBody};
+    use tidemark_core::jobs::JobId;
+    let cx = ssr::context()?;
+    let Some(job_id) = JobId::parse(&id) else {
+        return Ok(None);
+    };
+    let store = cx.jobs.store();
+    let internal = |e: tidemark_core::store::StoreError| {
+        tracing::error!(error = %e, "cannot read a job");
+        ServerFnError::new("Tidemark could not read this job; the server log says why.")
+    };
+    let Some(job) = store.job(&job_id).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let events = store.events_after(&job_id, 0).await.map_err(internal)?;
+    let last_event = events.last().map_or(0, |e| e.seq);
+    let mut progress: Option<JobProgress> = None;
+    let mut log = Vec::new();
+    for e in events {
+        // The same JSON the event stream sends, read the way the browser reads it.
+        let Ok(live) = serde_json::to_value(&e).and_then(serde_json::from_value::<LiveEvent>)
+        else {
+            continue;
+        };
+        match live.body {
+            LiveEventBody::Progress { progress: p } => progress = Some(p),
+            LiveEventBody::Log { line } => log.push(line),
+            LiveEventBody::Status { .. } => {}
+        }
+    }
+    let keep = log.len().saturating_sub(crate::pages::job::LOG_TAIL);
+    Ok(Some(JobPage {
+        job: job.into(),
+        progress,
+        log: log.split_off(keep),
+        last_event,
+    }))
 }

@@ -1,6 +1,6 @@
 // Shared set-up for the browser tests: a real Tidemark server on a free port, and Debian's Chromium.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, chmodSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,7 @@ export async function startServer() {
   return {
     url,
     log,
+    dataDir: path.join(dir, 'data'),
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;
@@ -106,3 +107,15 @@ export function toSeconds(iso) {
 
 export const PHONE = { width: 375, height: 812 };
 export const DESKTOP = { width: 1280, height: 800 };
+
+/** Runs SQL on the embedded cluster's demo database through its private socket, as its owner. */
+export function sql(server, statement) {
+  const cluster = path.join(server.dataDir, 'clusters', 'main');
+  const conf = readFileSync(path.join(cluster, 'pgdata', 'tidemark.conf'), 'utf8');
+  const port = conf.match(/^port = (\d+)/m)[1];
+  const psql = ['/usr/lib/postgresql/15/bin/psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+    '-h', path.join(cluster, 'run'), '-p', port, '-U', 'postgres', '-d', 'demo', '-c', statement];
+  const asRoot = process.getuid && process.getuid() === 0;
+  return execFileSync(asRoot ? 'runuser' : psql[0], asRoot ? ['-u', 'postgres', '--', ...psql] : psql.slice(1),
+    { encoding: 'utf8', cwd: '/' });
+}

@@ -13,6 +13,7 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let context = ServerContext {
         catalog: state.catalog.clone(),
+        jobs: state.jobs.clone(),
     };
     let page_context = context.clone();
     let options = state.leptos_options.clone();

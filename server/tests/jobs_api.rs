@@ -1,8 +1,4 @@
 //! Jobs over real HTTP: start a dump, follow its server-sent events, resume them, download the dump.
-#![expect(
-    clippy::unwrap_used,
-    reason = "a test helper that fails loudly is what a test wants"
-)]
 
 use std::sync::Arc;
 

@@ -1,8 +1,4 @@
 //! The HTTP router against a real managed cluster: API answers, error shape, OpenAPI, server-rendered pages.
-#![expect(
-    clippy::unwrap_used,
-    reason = "a test helper that fails loudly is what a test wants"
-)]
 
 use std::sync::Arc;
 

@@ -1,10 +1,12 @@
 //! One module per page.
 
 mod database;
-mod not_found;
+pub(crate) mod job;
+pub(crate) mod not_found;
 mod overview;
 
 pub use database::DatabasePage;
+pub use job::JobPageView;
 pub use not_found::NotFound;
 pub use overview::Overview;
 

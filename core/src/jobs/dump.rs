@@ -132,6 +132,20 @@ pub async fn count_tables(target: &ConnTarget) -> anyhow::Result<u64> {
     Ok(u64::try_from(n).unwrap_or_default())
 }
 
+/// "38 MB", for summaries.
+pub fn human_size(bytes: u64) -> String {
+    let mb = bytes as f64 / 1_000_000.0;
+    if bytes < 1_000 {
+        format!("{bytes} B")
+    } else if mb < 1.0 {
+        format!("{:.0} kB", bytes as f64 / 1_000.0)
+    } else if mb < 10.0 {
+        format!("{mb:.1} MB")
+    } else {
+        format!("{mb:.0} MB")
+    }
+}
+
 /// Runs pg_dump; progress counts tables and bytes written.
 pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome> {
     let started = Instant::now();
@@ -177,8 +191,7 @@ pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome>
                     if let Some(table) = pg_dump::dumped_table(&line) {
                         done += 1;
                         ctx.progress.advance(done, Some(table.to_string())).await?;
-                    } else if !line.contains(": reading ") && !line.contains(": dumping ")
-                        && !line.contains(": saving ") && !line.contains(": last built-in") {
+                    } else if pg_dump::is_worth_showing(&line) {
                         ctx.progress.log(&line).await?;
                     }
                     if last_lines.len() == 8 {
@@ -231,7 +244,8 @@ pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome>
     );
     Ok(WorkOutcome::Succeeded {
         summary: format!(
-            "Dumped {done} tables into {file_name} ({size} bytes) in {:.1} s.",
+            "Dumped {done} tables into {file_name} ({}) in {:.1} s.",
+            human_size(size),
             started.elapsed().as_secs_f64()
         ),
         artifact: Some(Artifact {

@@ -56,6 +56,17 @@ pub fn dumped_table(line: &str) -> Option<&str> {
     Some(rest.trim().trim_matches('"'))
 }
 
+/// Whether a line of pg_dump's stderr deserves a place in the job's log: its errors, warnings and
+/// their details, not the verbose chatter that only feeds progress.
+pub fn is_worth_showing(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("pg_dump: ") else {
+        return !line.trim().is_empty();
+    };
+    ["error:", "warning:", "detail:", "hint:", "fatal:"]
+        .iter()
+        .any(|level| rest.starts_with(level))
+}
+
 /// The catalog query for the tables whose data pg_dump writes with the flags above: ordinary
 /// tables and partitions outside the system schemas, and not owned by an extension.
 pub const TABLES_TO_DUMP_SQL: &str = "SELECT count(*) FROM pg_class c
@@ -121,5 +132,20 @@ mod tests {
             Some("Sales \"\"EU\"\".orders")
         );
         assert_eq!(dumped_table("pg_dump: reading extensions"), None);
+    }
+
+    #[test]
+    fn only_errors_and_warnings_reach_the_log() {
+        assert!(is_worth_showing(
+            "pg_dump: error: query failed: ERROR:  permission denied"
+        ));
+        assert!(is_worth_showing(
+            "pg_dump: warning: there are circular foreign-key constraints"
+        ));
+        assert!(is_worth_showing("pg_dump: detail: Query was: LOCK TABLE"));
+        assert!(!is_worth_showing("pg_dump: finding extension tables"));
+        assert!(!is_worth_showing(
+            "pg_dump: dumping contents of table \"public.t\""
+        ));
     }
 }

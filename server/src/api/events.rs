@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
@@ -73,16 +73,24 @@ fn to_sse(e: &JobEvent) -> Event {
         .unwrap_or_else(|_| Event::default().comment("unserialisable event"))
 }
 
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct StreamQuery {
+    /// Start after this event (for a page that rendered events up to it); `Last-Event-ID` wins.
+    pub after: Option<u64>,
+}
+
 /// The job's events as `text/event-stream`. A client that reconnects with `Last-Event-ID` gets
 /// exactly the events after that one. The stream ends after the event that ends the job.
 #[utoipa::path(get, path = "/api/v1/jobs/{id}/events", tag = "jobs",
     params(("id" = String, Path, description = "The job's id"),
-           ("Last-Event-ID" = Option<u64>, Header, description = "The last event already received")),
+           ("Last-Event-ID" = Option<u64>, Header, description = "The last event already received"),
+           StreamQuery),
     responses((status = 200, description = "Server-sent events: status, progress and log", content_type = "text/event-stream"),
               (status = 404, description = "No such job", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(query): Query<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let job_id = parse_id(&id)?;
@@ -98,6 +106,7 @@ pub async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(query.after)
         .unwrap_or(0);
     let missed = hub.store().events_after(&job_id, last).await?;
     let ended = job.status.is_finished() && missed.iter().all(|e| !e.is_final());

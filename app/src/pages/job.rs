@@ -1,0 +1,215 @@
+//! A job's page, the one people share: progress, phase, ETA, outcome and log, live in the browser.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{LoadError, error_text};
+use crate::format;
+use crate::model::{JobPage, JobProgress, LiveEvent, LiveEventBody};
+use crate::server_fns::load_job_page;
+
+/// How many log lines the page keeps.
+pub const LOG_TAIL: usize = 40;
+
+#[component]
+pub fn JobPageView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let page = Resource::new(id, load_job_page);
+    view! {
+        // A transition keeps the page on screen while it reloads at the job's end.
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(Some(p)) => view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any(),
+                    Ok(None) => {
+                        super::not_found::set_not_found_status();
+                        view! {
+                            <Title text="Job not found"/>
+                            <section class="empty-page" data-testid="job-not-found">
+                                <h1>"Job not found"</h1>
+                                <p>"There is no job with the id " <code>{id()}</code> "."</p>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "dump" => "Dump",
+        "restore" => "Restore",
+        "backup" => "Backup",
+        "pitr_restore" => "Point-in-time restore",
+        "verification" => "Verification",
+        _ => "Job",
+    }
+}
+
+fn state_class(state: &str) -> &'static str {
+    match state {
+        "succeeded" => "pill pill-ok",
+        "failed" | "cancelled" | "interrupted" => "pill pill-bad",
+        _ => "pill pill-wait",
+    }
+}
+
+fn eta_text(p: &JobProgress) -> String {
+    match p.eta_seconds {
+        Some(s) if s < 60 => format!("about {s} s left"),
+        Some(s) => format!("about {} min left", s.div_ceil(60)),
+        None => String::new(),
+    }
+}
+
+fn counts_text(p: &JobProgress) -> String {
+    let mut parts = Vec::new();
+    match p.total {
+        Some(t) => parts.push(format!("{} of {t} {}", p.done, p.unit)),
+        None if !p.unit.is_empty() => parts.push(format!("{} {}", p.done, p.unit)),
+        None => {}
+    }
+    if p.bytes > 0 {
+        parts.push(format::size(p.bytes));
+    }
+    if let Some(rate) = p.bytes_per_second.filter(|r| *r > 0.0) {
+        parts.push(format!("{}/s", format::size(rate as u64)));
+    }
+    parts.join(" · ")
+}
+
+/// `on_finished` runs when the live stream reports the job's end, to load its outcome.
+#[component]
+fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
+    let JobPage {
+        job,
+        progress,
+        log,
+        last_event,
+    } = page;
+    let state = RwSignal::new(job.state.clone());
+    let reason = RwSignal::new(job.summary.clone());
+    let progress = RwSignal::new(progress);
+    let log = RwSignal::new(log);
+    let finished = move || !matches!(state.get().as_str(), "queued" | "running");
+
+    #[cfg(feature = "hydrate")]
+    {
+        let id = job.id.clone();
+        if !matches!(
+            job.state.as_str(),
+            "succeeded" | "failed" | "cancelled" | "interrupted"
+        ) {
+            Effect::new(move |_| {
+                crate::live::follow(&id, last_event, move |e: LiveEvent| {
+                    if apply(e, state, reason, progress, log) {
+                        on_finished.run(());
+                    }
+                });
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (last_event, on_finished);
+
+    let title = format!("{} of {}", kind_label(&job.kind), job.database);
+    let artifact = job.artifact.clone();
+    let percent = move || progress.get().and_then(|p| p.percent());
+    view! {
+        <Title text=title.clone()/>
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href=format!("/databases/{}", job.database)>{job.database.clone()}</a>
+            <span aria-hidden="true">" / "</span>
+            <span>"Job " {job.id.clone()}</span>
+        </nav>
+        <div class="db-head">
+            <div>
+                <h1>{title}</h1>
+                <p class="muted">
+                    "Queued " <time datetime=format::iso(&job.queued_at)>{format::utc(&job.queued_at)}</time>
+                    " by " {job.started_by.clone()}
+                </p>
+            </div>
+            <span class=move || state_class(&state.get()) data-testid="job-state">{move || state.get()}</span>
+        </div>
+        <section class="block" aria-labelledby="progress-title">
+            <h2 id="progress-title">"Progress"</h2>
+            <div
+                class="progress"
+                role="progressbar"
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=move || percent().map(|p| format!("{p:.0}"))
+                aria-label="Job progress"
+            >
+                <div class="progress-fill" style=move || format!("width: {:.1}%", percent().unwrap_or(if finished() { 100.0 } else { 0.0 }))></div>
+            </div>
+            <p aria-live="polite" data-testid="job-progress">
+                <strong>{move || percent().map(|p| format!("{p:.0}% · ")).unwrap_or_default()}</strong>
+                {move || progress.get().map(|p| p.phase).unwrap_or_else(|| "waiting to start".into())}
+                {move || progress.get().map(|p| {
+                    let counts = counts_text(&p);
+                    if counts.is_empty() { String::new() } else { format!(" · {counts}") }
+                })}
+                {move || progress.get().and_then(|p| p.current).map(|c| format!(" · {c}"))}
+            </p>
+            <p class="muted" data-testid="job-eta">{move || if finished() { String::new() } else { progress.get().map(|p| eta_text(&p)).unwrap_or_default() }}</p>
+            <p data-testid="job-summary">{move || reason.get()}</p>
+            {artifact.map(|a| view! {
+                <p>
+                    <a class="button" href=a.download_url.clone() download=a.file_name.clone() data-testid="job-artifact">
+                        "Download " {a.file_name.clone()} " (" {format::size(a.size_bytes)} ")"
+                    </a>
+                </p>
+            })}
+        </section>
+        <section class="block" aria-labelledby="log-title">
+            <h2 id="log-title">"Log"</h2>
+            <pre class="log" data-testid="job-log">{move || {
+                let lines = log.get();
+                if lines.is_empty() { "No warnings or errors.".to_string() } else { lines.join("\n") }
+            }}</pre>
+        </section>
+    }
+}
+
+/// Folds one live event into the page's signals; true when it ends the job.
+#[cfg_attr(
+    not(feature = "hydrate"),
+    expect(dead_code, reason = "only the browser applies live events")
+)]
+fn apply(
+    e: LiveEvent,
+    state: RwSignal<String>,
+    reason: RwSignal<Option<String>>,
+    progress: RwSignal<Option<JobProgress>>,
+    log: RwSignal<Vec<String>>,
+) -> bool {
+    match e.body {
+        LiveEventBody::Status { status } => {
+            let finished = !matches!(status.state.as_str(), "queued" | "running");
+            state.set(status.state);
+            if status.reason.is_some() {
+                reason.set(status.reason);
+            }
+            finished
+        }
+        LiveEventBody::Progress { progress: p } => {
+            progress.set(Some(p));
+            false
+        }
+        LiveEventBody::Log { line } => {
+            log.update(|l| {
+                l.push(line);
+                let extra = l.len().saturating_sub(LOG_TAIL);
+                l.drain(..extra);
+            });
+            false
+        }
+    }
+}

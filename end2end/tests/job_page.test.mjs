@@ -1,0 +1,89 @@
+// The job page people share: live progress from the event stream, correct after a reload,
+// readable before scripts run, and a download at the end.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, screenshotPath, sql, PHONE, DESKTOP } from './support.mjs';
+
+let server;
+let chrome;
+
+before(async () => {
+  server = await startServer();
+  chrome = await launchBrowser();
+  // Enough data that a dump takes a few seconds, so the page can be watched while it runs.
+  sql(server, "CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g + 1)::text) AS v FROM generate_series(1, 1500000) g");
+});
+
+after(async () => {
+  await chrome?.close();
+  assert.equal(await server?.stop(), 0, 'tidemark stops cleanly');
+});
+
+async function startDump() {
+  const res = await fetch(`${server.url}/api/v1/databases/demo/dumps`, { method: 'POST' });
+  assert.equal(res.status, 202);
+  return res.json();
+}
+
+test('a running dump updates its page live until it succeeds, also after a reload', async () => {
+  const job = await startDump();
+  const context = await chrome.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const response = await page.goto(`${server.url}/jobs/${job.id}`);
+  assert.equal(response.status(), 200);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  assert.match(await page.locator('h1').innerText(), /Dump of demo/);
+
+  // While it runs, the bar and the counts move without any reload.
+  await page.waitForFunction(() => /of 4 tables/.test(document.querySelector('[data-testid="job-progress"]').textContent), null, { timeout: 30_000 });
+  await page.screenshot({ path: screenshotPath('job-running-375x812'), fullPage: true });
+
+  // A reload in the middle shows the same job, still following it.
+  await page.reload();
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="job-state"]').textContent === 'succeeded', null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute('[role="progressbar"]', 'aria-valuenow'), '100');
+  assert.match(await page.locator('[data-testid="job-progress"]').innerText(), /100%.*4 of 4 tables/);
+  assert.match(await page.locator('[data-testid="job-summary"]').innerText(), /Dumped 4 tables/);
+  // Its outcome arrives without a reload: the download of the finished dump.
+  const link = page.locator('[data-testid="job-artifact"]');
+  await link.waitFor({ timeout: 10_000 });
+  assert.match(await link.innerText(), /Download demo_\d{14}\.dump/);
+  await page.screenshot({ path: screenshotPath('job-finished-live-375x812'), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the job page is ${overflow}px wider than the phone`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a finished job page is complete before scripts run, with its download', async () => {
+  const job = await startDump();
+  for (let i = 0; i < 600; i++) {
+    const j = await (await fetch(`${server.url}/api/v1/jobs/${job.id}`)).json();
+    if (j.state === 'succeeded') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const context = await chrome.browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/jobs/${job.id}`);
+  assert.equal(await page.locator('[data-testid="job-state"]').innerText(), 'succeeded');
+  assert.match(await page.locator('[data-testid="job-progress"]').innerText(), /100%/);
+  const href = await page.getAttribute('[data-testid="job-artifact"]', 'href');
+  const res = await fetch(`${server.url}${href}`);
+  assert.equal(res.status, 200);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  assert.equal(new TextDecoder().decode(bytes.slice(0, 5)), 'PGDMP');
+  await page.screenshot({ path: screenshotPath('job-finished-1280x800'), fullPage: true });
+  await context.close();
+});
+
+test('an unknown job is a proper not-found page', async () => {
+  const context = await chrome.browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const response = await page.goto(`${server.url}/jobs/20260101000000-nosuchjob`);
+  assert.equal(response.status(), 404);
+  await page.locator('[data-testid="job-not-found"]').waitFor();
+  await context.close();
+});
