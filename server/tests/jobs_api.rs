@@ -197,6 +197,84 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         .unwrap();
     assert_eq!(list[0]["id"], id.as_str());
 
+    // Restores: bad requests are 4xx naming the field; a good one restores the dump.
+    let restores = format!("{}/api/v1/databases/demo/restores", s.base);
+    for (body, status, field) in [
+        (
+            serde_json::json!({"source_job": id, "target": "in_place"}),
+            422,
+            "confirm",
+        ),
+        (
+            serde_json::json!({"source_job": id, "target": "in_place", "confirm": true, "confirm_name": "nope"}),
+            422,
+            "confirm_name",
+        ),
+        (
+            serde_json::json!({"source_job": id, "target": "new_database"}),
+            422,
+            "new_database",
+        ),
+        (
+            serde_json::json!({"source_job": id, "target": "new_database", "new_database": "Bad Name"}),
+            422,
+            "new_database",
+        ),
+        (
+            serde_json::json!({"source_job": id, "target": "new_database", "new_database": "demo"}),
+            409,
+            "new_database",
+        ),
+        (
+            serde_json::json!({"source_job": "nope", "target": "new_database", "new_database": "x"}),
+            422,
+            "source_job",
+        ),
+    ] {
+        let res = http.post(&restores).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), status, "{body}");
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["error"]["field"],
+            field,
+            "{body}"
+        );
+    }
+    let res = http
+        .post(&restores)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "invalid_body"
+    );
+    let res = http
+        .post(&restores)
+        .json(&serde_json::json!({"source_job": id, "target": "new_database", "new_database": "demo_copy"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let restore_job: Value = res.json().await.unwrap();
+    let res = http
+        .get(format!(
+            "{}/api/v1/jobs/{}/events",
+            s.base,
+            restore_job["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let restore_events = parse_sse(&res.text().await.unwrap());
+    assert_eq!(
+        restore_events.last().unwrap().2["status"]["state"],
+        "succeeded",
+        "{restore_events:?}"
+    );
+
     // No secret in what the API says about the job.
     let password = std::fs::read_to_string(s.t.config.secrets_dir().join("main.password")).unwrap();
     let all = format!("{job}{list}{events:?}");

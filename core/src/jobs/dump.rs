@@ -149,6 +149,44 @@ pub fn human_size(bytes: u64) -> String {
 /// Runs pg_dump; progress counts tables and bytes written.
 pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome> {
     let started = Instant::now();
+    let path = artifact_path(&plan.artifacts_dir, &ctx.id);
+    let Some(dumped) = dump_to(&ctx, &plan, &path, "dumping tables").await? else {
+        return Ok(WorkOutcome::Cancelled);
+    };
+    let file_name = format!(
+        "{}_{}.dump",
+        plan.database_id,
+        Utc::now().format("%Y%m%d%H%M%S")
+    );
+    Ok(WorkOutcome::Succeeded {
+        summary: format!(
+            "Dumped {} tables into {file_name} ({}) in {:.1} s.",
+            dumped.tables,
+            human_size(dumped.size_bytes),
+            started.elapsed().as_secs_f64()
+        ),
+        artifact: Some(Artifact {
+            file_name,
+            size_bytes: dumped.size_bytes,
+        }),
+    })
+}
+
+/// What a finished pg_dump wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct Dumped {
+    pub tables: u64,
+    pub size_bytes: u64,
+}
+
+/// Dumps the plan's database into `path` (written under another name, moved there only when
+/// complete) as the phase `phase`. `None` when the job was cancelled; nothing is left behind then.
+pub async fn dump_to(
+    ctx: &JobContext,
+    plan: &DumpPlan,
+    path: &Path,
+    phase: &str,
+) -> anyhow::Result<Option<Dumped>> {
     let program = plan.pg_bin_dir.join("pg_dump");
     require(&program)?;
     std::fs::create_dir_all(&plan.artifacts_dir)
@@ -159,14 +197,12 @@ pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome>
         .await?;
     let total = tokio::select! {
         n = count_tables(&plan.target) => n?,
-        () = ctx.cancel.cancelled() => return Ok(WorkOutcome::Cancelled),
+        () = ctx.cancel.cancelled() => return Ok(None),
     };
-    ctx.progress
-        .phase("dumping tables", "tables", Some(total))
-        .await?;
+    ctx.progress.phase(phase, "tables", Some(total)).await?;
 
     let partial = PartialFile {
-        path: plan.artifacts_dir.join(format!("{}.dump.partial", ctx.id)),
+        path: path.with_extension("dump.partial"),
         kept: false,
     };
     let cmd = pg_dump::dump_custom(&plan.pg_bin_dir, &plan.target, &partial.path);
@@ -209,7 +245,7 @@ pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome>
             }
             () = ctx.cancel.cancelled() => {
                 stop_gracefully(&mut child, Duration::from_secs(5)).await;
-                return Ok(WorkOutcome::Cancelled);
+                return Ok(None);
             }
         }
     };
@@ -228,29 +264,14 @@ pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome>
                 "The catalog listed {total} tables; pg_dump wrote {done}."
             ))
             .await?;
-        ctx.progress
-            .phase("dumping tables", "tables", Some(done))
-            .await?;
+        ctx.progress.phase(phase, "tables", Some(done)).await?;
     }
     ctx.progress.advance(done, None).await?;
-    let path = artifact_path(&plan.artifacts_dir, &ctx.id);
     partial
-        .keep_as(&path)
+        .keep_as(path)
         .with_context(|| format!("cannot move the dump to {}", path.display()))?;
-    let file_name = format!(
-        "{}_{}.dump",
-        plan.database_id,
-        Utc::now().format("%Y%m%d%H%M%S")
-    );
-    Ok(WorkOutcome::Succeeded {
-        summary: format!(
-            "Dumped {done} tables into {file_name} ({}) in {:.1} s.",
-            human_size(size),
-            started.elapsed().as_secs_f64()
-        ),
-        artifact: Some(Artifact {
-            file_name,
-            size_bytes: size,
-        }),
-    })
+    Ok(Some(Dumped {
+        tables: done,
+        size_bytes: size,
+    }))
 }

@@ -5,6 +5,7 @@ mod events;
 mod hub;
 mod model;
 mod progress;
+pub mod restore;
 mod runner;
 
 pub use events::{EventBody, JobEvent, ProgressView};

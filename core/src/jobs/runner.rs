@@ -278,8 +278,8 @@ impl Task {
         }
     }
 
+    /// The event goes first: whoever reads the job as finished finds its final event stored.
     async fn save_and_announce(&self) -> Result<(), StoreError> {
-        self.hub.store().update_job(&self.job).await?;
         self.hub
             .publish(
                 &self.job.id,
@@ -288,6 +288,7 @@ impl Task {
                 },
             )
             .await?;
+        self.hub.store().update_job(&self.job).await?;
         Ok(())
     }
 }

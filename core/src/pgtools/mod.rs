@@ -3,6 +3,7 @@
 pub mod command;
 pub mod pg_ctl;
 pub mod pg_dump;
+pub mod pg_restore;
 pub mod pgbackrest;
 pub mod runner;
 

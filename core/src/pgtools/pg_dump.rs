@@ -16,7 +16,7 @@ pub struct ConnTarget {
 }
 
 impl ConnTarget {
-    fn apply(&self, cmd: ToolCommand) -> ToolCommand {
+    pub(crate) fn apply(&self, cmd: ToolCommand) -> ToolCommand {
         let cmd = cmd
             .arg(format!("--host={}", self.host))
             .arg(format!("--port={}", self.port))

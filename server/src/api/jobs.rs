@@ -224,3 +224,103 @@ pub async fn artifact(
     }
     Ok(res)
 }
+
+/// Where a restore goes.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RestoreTargetKind {
+    /// Into a database created for it on the same server (`new_database` names it).
+    NewDatabase,
+    /// Over the database itself, after a safety copy; needs `confirm` and `confirm_name`.
+    InPlace,
+}
+
+/// A restore request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreBody {
+    /// A finished dump job whose file is restored.
+    pub source_job: String,
+    pub target: RestoreTargetKind,
+    /// The new database's name, for `new_database`.
+    pub new_database: Option<String>,
+    /// Must be true for `in_place`.
+    #[serde(default)]
+    pub confirm: bool,
+    /// The database's name typed again, for `in_place`.
+    pub confirm_name: Option<String>,
+}
+
+/// Restores a finished dump into a new database, or in place after a safety copy.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/restores", tag = "jobs",
+    params(("db" = String, Path, description = "The database's id")),
+    request_body = RestoreBody,
+    responses((status = 202, description = "The restore job, queued", body = Job),
+              (status = 404, description = "No such database", body = ErrorBody),
+              (status = 409, description = "The new database already exists", body = ErrorBody),
+              (status = 422, description = "The request cannot be carried out; `field` says which part", body = ErrorBody)))]
+pub async fn start_restore_job(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+    body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    use tidemark_core::jobs::restore::{
+        RestoreRequest, RestoreTarget, StartRestoreError, start_restore,
+    };
+    let Json(body) = body.map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!(
+                "The request body is not a restore request: {}",
+                e.body_text()
+            ),
+        )
+    })?;
+    let target = match body.target {
+        RestoreTargetKind::InPlace => RestoreTarget::InPlace,
+        RestoreTargetKind::NewDatabase => match body.new_database {
+            Some(name) => RestoreTarget::NewDatabase(name),
+            None => {
+                let mut e = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_field",
+                    "Name the new database in new_database.",
+                );
+                e.field = Some("new_database".into());
+                return Err(e);
+            }
+        },
+    };
+    let request = RestoreRequest {
+        source_job: body.source_job,
+        target,
+        confirm: body.confirm,
+        confirm_name: body.confirm_name,
+    };
+    let job = start_restore(
+        &state.jobs,
+        &state.catalog,
+        &state.config,
+        &db,
+        ANONYMOUS,
+        request,
+    )
+    .await
+    .map_err(|e| match e {
+        StartRestoreError::Provider(p) => ApiError::from(p),
+        StartRestoreError::Job(j) => ApiError::from(j),
+        StartRestoreError::Store(s) => ApiError::from(s),
+        StartRestoreError::Conflict(m) => {
+            let mut e = ApiError::new(StatusCode::CONFLICT, "database_exists", m);
+            e.field = Some("new_database".into());
+            e
+        }
+        StartRestoreError::Invalid { field, message } => {
+            let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
+            e.field = Some(field.into());
+            e
+        }
+    })?;
+    Ok(accepted(job.into()))
+}

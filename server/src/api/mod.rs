@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/databases/{db}/backups", get(databases::backups))
         .route("/databases/{db}/pitr", get(databases::pitr))
         .route("/databases/{db}/dumps", post(jobs::start_dump_job))
+        .route("/databases/{db}/restores", post(jobs::start_restore_job))
         .route("/jobs", get(jobs::list))
         .route("/jobs/{id}", get(jobs::get_one))
         .route("/jobs/{id}/cancel", post(jobs::cancel))

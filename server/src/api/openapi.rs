@@ -19,6 +19,7 @@ use super::{databases, events, jobs};
         databases::backups,
         databases::pitr,
         jobs::start_dump_job,
+        jobs::start_restore_job,
         jobs::list,
         jobs::get_one,
         jobs::cancel,

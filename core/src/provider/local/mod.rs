@@ -5,7 +5,7 @@ mod demo;
 mod error;
 mod window;
 
-pub use cluster::{ClusterSpec, ManagedCluster};
+pub use cluster::{ClusterSpec, ManagedCluster, quote_ident};
 pub use error::ClusterError;
 pub use window::recoverable_window;
 

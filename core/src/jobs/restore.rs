@@ -1,0 +1,417 @@
+//! The restore job: pg_restore of a finished dump into a new database, or in place after a
+//! safety copy of what is there, with progress by table-of-contents entry.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use sqlx::Connection;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::dump::{self, DumpPlan, human_size};
+use super::model::{Artifact, Job, JobId, JobKind};
+use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::pgtools::pg_dump::ConnTarget;
+use crate::pgtools::pg_restore;
+use crate::pgtools::runner::{run as run_tool, stop_gracefully, tail};
+use crate::provider::ProviderError;
+use crate::provider::local::quote_ident;
+use crate::secret::redact;
+use crate::store::StoreError;
+
+/// Where the restored data goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RestoreTarget {
+    /// A database created for the restore, on the same server.
+    NewDatabase(String),
+    /// The database's main database itself, after a safety copy.
+    InPlace,
+}
+
+/// What someone asked for. In place needs `confirm` and the database's name typed again.
+#[derive(Debug, Clone)]
+pub struct RestoreRequest {
+    /// A finished dump job whose file is restored.
+    pub source_job: String,
+    pub target: RestoreTarget,
+    pub confirm: bool,
+    pub confirm_name: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartRestoreError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Job(#[from] JobError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> StartRestoreError {
+    StartRestoreError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// A new database's name: lower-case letters, digits and underscores, not starting with a digit.
+pub fn valid_database_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && name.len() <= 63
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[derive(Debug, Clone)]
+struct RestorePlan {
+    pg_bin_dir: PathBuf,
+    source_file: PathBuf,
+    /// The main database (for a safety copy) and the server's maintenance database.
+    main: ConnTarget,
+    target: RestoreTarget,
+    artifacts_dir: PathBuf,
+    database_id: String,
+    parallel: u32,
+}
+
+impl RestorePlan {
+    fn destination(&self) -> ConnTarget {
+        match &self.target {
+            RestoreTarget::NewDatabase(name) => ConnTarget {
+                dbname: name.clone(),
+                ..self.main.clone()
+            },
+            RestoreTarget::InPlace => self.main.clone(),
+        }
+    }
+
+    fn maintenance(&self) -> ConnTarget {
+        ConnTarget {
+            dbname: "postgres".into(),
+            ..self.main.clone()
+        }
+    }
+}
+
+async fn connect(t: &ConnTarget) -> anyhow::Result<sqlx::PgConnection> {
+    let mut o = sqlx::postgres::PgConnectOptions::new()
+        .host(&t.host)
+        .port(t.port)
+        .username(&t.user)
+        .database(&t.dbname)
+        .application_name("tidemark");
+    if let Some(p) = &t.password {
+        o = o.password(p.expose());
+    }
+    tokio::time::timeout(
+        Duration::from_secs(15),
+        sqlx::PgConnection::connect_with(&o),
+    )
+    .await
+    .context("the database server did not answer within 15 s")?
+    .with_context(|| format!("cannot connect to {}:{}/{}", t.host, t.port, t.dbname))
+}
+
+async fn database_exists(maintenance: &ConnTarget, name: &str) -> anyhow::Result<bool> {
+    let mut conn = connect(maintenance).await?;
+    let exists = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
+    let _ = conn.close().await;
+    Ok(exists)
+}
+
+/// Checks the request, then starts the restore as a job; returns the queued job at once.
+pub async fn start_restore(
+    runner: &JobRunner,
+    catalog: &Catalog,
+    config: &Config,
+    database: &str,
+    started_by: &str,
+    request: RestoreRequest,
+) -> Result<Job, StartRestoreError> {
+    let db = catalog.database(database).await?;
+    let source_id = JobId::parse(&request.source_job).ok_or_else(|| {
+        invalid(
+            "source_job",
+            format!("'{}' is not a job id.", request.source_job),
+        )
+    })?;
+    let source = runner.store().job(&source_id).await?.ok_or_else(|| {
+        invalid(
+            "source_job",
+            format!("There is no job with the id '{source_id}'."),
+        )
+    })?;
+    let source_file = dump::artifact_path(&config.artifacts_dir(), &source_id);
+    if source.kind != JobKind::Dump || source.artifact.is_none() || !source_file.is_file() {
+        return Err(invalid(
+            "source_job",
+            format!(
+                "The job '{source_id}' is not a finished dump whose file is still on the server."
+            ),
+        ));
+    }
+    let main = catalog.connection(database).await?;
+    match &request.target {
+        RestoreTarget::NewDatabase(name) => {
+            if !valid_database_name(name) {
+                return Err(invalid(
+                    "new_database",
+                    "A new database's name uses lower-case letters, digits and underscores (at most 63), and does not start with a digit.",
+                ));
+            }
+            let maintenance = ConnTarget {
+                dbname: "postgres".into(),
+                ..main.clone()
+            };
+            let exists = database_exists(&maintenance, name)
+                .await
+                .map_err(|e| ProviderError::Unavailable(format!("{e:#}")))?;
+            if exists {
+                return Err(StartRestoreError::Conflict(format!(
+                    "A database named '{name}' already exists on this server; choose another name."
+                )));
+            }
+        }
+        RestoreTarget::InPlace => {
+            if !request.confirm {
+                return Err(invalid(
+                    "confirm",
+                    format!(
+                        "Restoring in place replaces everything in '{}'. Set confirm to true to go ahead; a safety copy is taken first.",
+                        db.main_database
+                    ),
+                ));
+            }
+            if request.confirm_name.as_deref() != Some(db.main_database.as_str()) {
+                return Err(invalid(
+                    "confirm_name",
+                    format!(
+                        "Type the database's name, '{}', to confirm.",
+                        db.main_database
+                    ),
+                ));
+            }
+        }
+    }
+    let (target_kind, new_database) = match &request.target {
+        RestoreTarget::NewDatabase(n) => ("new_database", Some(n.clone())),
+        RestoreTarget::InPlace => ("in_place", None),
+    };
+    let plan = RestorePlan {
+        pg_bin_dir: config.pg_bin_dir.clone(),
+        source_file,
+        main,
+        target: request.target,
+        artifacts_dir: config.artifacts_dir(),
+        database_id: db.id.clone(),
+        parallel: std::thread::available_parallelism()
+            .map(|n| u32::try_from(n.get()).unwrap_or(1))
+            .unwrap_or(1)
+            .clamp(1, 4),
+    };
+    let job_request = JobRequest {
+        kind: JobKind::Restore,
+        database: db.id.clone(),
+        started_by: started_by.to_string(),
+        params: serde_json::json!({
+            "source_job": source_id.as_str(),
+            "target": target_kind,
+            "new_database": new_database,
+        }),
+    };
+    Ok(runner
+        .submit(job_request, move |ctx| Box::pin(run(ctx, plan)))
+        .await?)
+}
+
+async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> {
+    let started = Instant::now();
+    ctx.progress
+        .phase("reading the dump", "entries", None)
+        .await?;
+    let listing = run_tool(
+        &pg_restore::list(&plan.pg_bin_dir, &plan.source_file),
+        Duration::from_secs(120),
+    )
+    .await?;
+    let entries = pg_restore::toc_ids(&listing.stdout);
+
+    let mut safety: Option<Artifact> = None;
+    match &plan.target {
+        RestoreTarget::InPlace => {
+            let dump_plan = DumpPlan {
+                pg_bin_dir: plan.pg_bin_dir.clone(),
+                target: plan.main.clone(),
+                artifacts_dir: plan.artifacts_dir.clone(),
+                database_id: plan.database_id.clone(),
+            };
+            let path = dump::artifact_path(&plan.artifacts_dir, &ctx.id);
+            let Some(copy) = dump::dump_to(&ctx, &dump_plan, &path, "taking a safety copy")
+                .await
+                .context("the safety copy failed, so the restore did not start")?
+            else {
+                return Ok(WorkOutcome::Cancelled);
+            };
+            safety = Some(Artifact {
+                file_name: format!(
+                    "{}_before_restore_{}.dump",
+                    plan.database_id,
+                    Utc::now().format("%Y%m%d%H%M%S")
+                ),
+                size_bytes: copy.size_bytes,
+            });
+        }
+        RestoreTarget::NewDatabase(name) => {
+            ctx.progress
+                .phase("creating the database", "", None)
+                .await?;
+            let mut conn = connect(&plan.maintenance()).await?;
+            sqlx::query(&format!("CREATE DATABASE {}", quote_ident(name)))
+                .execute(&mut conn)
+                .await
+                .with_context(|| format!("cannot create the database '{name}'"))?;
+            let _ = conn.close().await;
+        }
+    }
+
+    let result = restore_entries(&ctx, &plan, &entries).await;
+    let restored = match result {
+        Ok(Some(n)) => n,
+        other => {
+            // A new database that did not fill completely is removed: nothing half-written stays.
+            if let RestoreTarget::NewDatabase(name) = &plan.target {
+                if let Ok(mut conn) = connect(&plan.maintenance()).await {
+                    let _ = sqlx::query(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        quote_ident(name)
+                    ))
+                    .execute(&mut conn)
+                    .await;
+                }
+            }
+            return match other {
+                Ok(_) => Ok(WorkOutcome::Cancelled),
+                Err(e) => Err(match &safety {
+                    Some(a) => e.context(format!(
+                        "the previous data is kept in the safety copy {} (download it from this job)",
+                        a.file_name
+                    )),
+                    None => e,
+                }),
+            };
+        }
+    };
+    let target_name = plan.destination().dbname;
+    let mut summary = format!(
+        "Restored {restored} entries into '{target_name}' in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(a) = &safety {
+        summary.push_str(&format!(
+            " The data it replaced is kept in the safety copy {} ({}).",
+            a.file_name,
+            human_size(a.size_bytes)
+        ));
+    }
+    Ok(WorkOutcome::Succeeded {
+        summary,
+        artifact: safety,
+    })
+}
+
+/// Runs pg_restore; `None` when cancelled.
+async fn restore_entries(
+    ctx: &JobContext,
+    plan: &RestorePlan,
+    entries: &HashSet<u32>,
+) -> anyhow::Result<Option<u64>> {
+    let total = u64::try_from(entries.len()).unwrap_or_default();
+    ctx.progress
+        .phase("restoring", "entries", Some(total))
+        .await?;
+    let destination = plan.destination();
+    let cmd = pg_restore::restore(
+        &plan.pg_bin_dir,
+        &destination,
+        &plan.source_file,
+        plan.parallel,
+    );
+    let secrets: Vec<_> = destination.password.iter().collect();
+    let mut child = cmd
+        .to_process()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("pg_restore could not be started")?;
+    let mut lines =
+        BufReader::new(child.stderr.take().context("pg_restore has no stderr")?).lines();
+    let mut seen: HashSet<u32> = HashSet::new();
+    let mut last_lines: VecDeque<String> = VecDeque::with_capacity(8);
+    let mut stderr_open = true;
+    let status = loop {
+        tokio::select! {
+            line = lines.next_line(), if stderr_open => match line {
+                Ok(Some(line)) => {
+                    let line = redact(&line, &secrets);
+                    if let Some(id) = pg_restore::restored_item(&line) {
+                        if entries.contains(&id) && seen.insert(id) {
+                            let done = u64::try_from(seen.len()).unwrap_or_default();
+                            ctx.progress.advance(done, None).await?;
+                        }
+                    } else if pg_restore::is_worth_showing(&line) {
+                        ctx.progress.log(&line).await?;
+                    }
+                    if last_lines.len() == 8 {
+                        last_lines.pop_front();
+                    }
+                    last_lines.push_back(line);
+                }
+                Ok(None) | Err(_) => stderr_open = false,
+            },
+            status = child.wait(), if !stderr_open => break status.context("cannot wait for pg_restore")?,
+            () = ctx.cancel.cancelled() => {
+                stop_gracefully(&mut child, Duration::from_secs(5)).await;
+                return Ok(None);
+            }
+        }
+    };
+    if !status.success() {
+        let why = tail(&Vec::from(last_lines).join("\n"), 4);
+        anyhow::bail!("pg_restore failed ({status}): {why}");
+    }
+    // Entries that print nothing when restored (such as ACLs left out) are done too.
+    ctx.progress.advance(total, None).await?;
+    Ok(Some(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_database_names_are_plain_identifiers() {
+        assert!(valid_database_name("demo_copy"));
+        assert!(valid_database_name("_x1"));
+        assert!(!valid_database_name("1abc"));
+        assert!(!valid_database_name("Demo"));
+        assert!(!valid_database_name("a-b"));
+        assert!(!valid_database_name("x\"; DROP DATABASE demo; --"));
+        assert!(!valid_database_name(""));
+        assert!(!valid_database_name(&"a".repeat(64)));
+    }
+}

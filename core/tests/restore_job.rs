@@ -1,0 +1,299 @@
+//! Restore jobs against a real cluster: a round trip keeps every kind of object, an in-place
+//! restore keeps a safety copy of what it replaced, and bad requests change nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tidemark_core::Catalog;
+use tidemark_core::jobs::dump::start_dump;
+use tidemark_core::jobs::restore::{
+    RestoreRequest, RestoreTarget, StartRestoreError, start_restore,
+};
+use tidemark_core::jobs::{EventHub, Job, JobId, JobRunner};
+use tidemark_core::provider::local::LocalProvider;
+use tidemark_core::testing::TestCluster;
+
+struct Fixture {
+    t: TestCluster,
+    runner: JobRunner,
+    catalog: Catalog,
+}
+
+async fn fixture() -> Fixture {
+    let t = TestCluster::start().await;
+    let runner = JobRunner::new(EventHub::new(t.store.clone()), 2);
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]);
+    Fixture { t, runner, catalog }
+}
+
+async fn finished(f: &Fixture, id: &JobId) -> Job {
+    for _ in 0..900 {
+        let job = f.t.store.job(id).await.unwrap().unwrap();
+        if job.status.is_finished() {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("job {id} did not finish");
+}
+
+async fn dump(f: &Fixture) -> Job {
+    let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
+        .await
+        .unwrap();
+    let job = finished(f, &job.id).await;
+    assert_eq!(job.status.name(), "succeeded", "{:?}", job.summary);
+    job
+}
+
+async fn restore(f: &Fixture, request: RestoreRequest) -> Result<Job, StartRestoreError> {
+    start_restore(
+        &f.runner,
+        &f.catalog,
+        &f.t.config,
+        "demo",
+        "tester",
+        request,
+    )
+    .await
+}
+
+fn new_db(source: &Job, name: &str) -> RestoreRequest {
+    RestoreRequest {
+        source_job: source.id.to_string(),
+        target: RestoreTarget::NewDatabase(name.into()),
+        confirm: false,
+        confirm_name: None,
+    }
+}
+
+/// A plain, comparable dump of one database of the test cluster.
+fn plain_dump(f: &Fixture, dbname: &str) -> String {
+    let target = f.t.cluster.conn_target();
+    let out = std::process::Command::new(f.t.config.pg_bin("pg_dump"))
+        .args(["--no-owner", "--no-privileges", "--no-comments", "--blobs"])
+        .arg(format!("--host={}", target.host))
+        .arg(format!("--port={}", target.port))
+        .arg("--username=postgres")
+        .arg(format!("--dbname={dbname}"))
+        .env("PGPASSWORD", target.password.unwrap().expose())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        // Comments name the source; \restrict lines carry a random key per dump.
+        .filter(|l| {
+            !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn count(f: &Fixture, dbname: &str, table: &str) -> i64 {
+    let pool = sqlx::PgPool::connect_with(f.t.cluster.connect_options(dbname))
+        .await
+        .unwrap();
+    let n = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    n
+}
+
+const MANY_KINDS: &[&str] = &[
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE EXTENSION IF NOT EXISTS hstore",
+    "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
+    "CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0)",
+    "CREATE SEQUENCE ticket_seq START 100",
+    "CREATE TABLE \"Mixed Case\" (id positive_int PRIMARY KEY, feeling mood, attrs hstore, ticket bigint DEFAULT nextval('ticket_seq'))",
+    "CREATE TABLE \"données_été\" (\"clé\" text PRIMARY KEY, \"valeur ✓\" text)",
+    "CREATE TABLE measurements (at date NOT NULL, value numeric) PARTITION BY RANGE (at)",
+    "CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+    "CREATE TABLE audit (at timestamptz DEFAULT now(), what text)",
+    "CREATE FUNCTION log_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit (what) VALUES (TG_OP); RETURN NEW; END $$",
+    "CREATE TRIGGER mixed_audit AFTER INSERT ON \"Mixed Case\" FOR EACH ROW EXECUTE FUNCTION log_change()",
+    "CREATE VIEW happy AS SELECT id FROM \"Mixed Case\" WHERE feeling = 'happy'",
+    "CREATE INDEX donnees_trgm ON \"données_été\" USING gin (\"valeur ✓\" gin_trgm_ops)",
+    "INSERT INTO \"Mixed Case\" (id, feeling, attrs) SELECT g, (ARRAY['sad','ok','happy']::mood[])[1 + g % 3], hstore('k', g::text) FROM generate_series(1, 50) g",
+    "INSERT INTO \"données_été\" VALUES ('naïve', 'café ☕'), ('日本', '東京')",
+    "INSERT INTO measurements SELECT date '2026-01-01' + g, g * 1.5 FROM generate_series(0, 99) g",
+    "SELECT lo_from_bytea(0, 'a large object'::bytea)",
+];
+
+#[tokio::test]
+async fn a_round_trip_into_a_new_database_keeps_every_kind_of_object() {
+    let f = fixture().await;
+    for stmt in MANY_KINDS {
+        sqlx::query(stmt)
+            .execute(f.t.cluster.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{stmt}: {e}"));
+    }
+    let source = dump(&f).await;
+    let job = restore(&f, new_db(&source, "demo_copy")).await.unwrap();
+    assert_eq!(job.params["target"], "new_database");
+    let job = finished(&f, &job.id).await;
+    assert_eq!(job.status.name(), "succeeded", "{:?}", job.summary);
+    assert!(job.summary.as_deref().unwrap().contains("demo_copy"));
+    assert_eq!(plain_dump(&f, "demo"), plain_dump(&f, "demo_copy"));
+
+    // Progress counted the archive's entries, ending exactly at their number.
+    let events = f.t.store.events_after(&job.id, 0).await.unwrap();
+    let last = events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.body {
+            tidemark_core::jobs::EventBody::Progress { progress }
+                if progress.phase == "restoring" =>
+            {
+                Some(progress.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(last.total.unwrap() > 20, "{last:?}");
+    assert_eq!(Some(last.done), last.total);
+
+    // The same name again is refused, and nothing is started.
+    let before = f.t.store.jobs(None, 100).await.unwrap().len();
+    let err = restore(&f, new_db(&source, "demo_copy")).await.unwrap_err();
+    assert!(matches!(err, StartRestoreError::Conflict(_)), "{err}");
+    assert_eq!(f.t.store.jobs(None, 100).await.unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn an_in_place_restore_keeps_a_safety_copy_that_restores_to_the_old_data() {
+    let f = fixture().await;
+    let source = dump(&f).await;
+    sqlx::query("INSERT INTO customers (name, email) SELECT 'Late ' || g, 'late' || g || '@example.com' FROM generate_series(1, 7) g")
+        .execute(f.t.cluster.pool())
+        .await
+        .unwrap();
+    assert_eq!(count(&f, "demo", "customers").await, 207);
+
+    // Refused without the confirmation, or with the wrong name; nothing changes.
+    let mut request = RestoreRequest {
+        source_job: source.id.to_string(),
+        target: RestoreTarget::InPlace,
+        confirm: false,
+        confirm_name: Some("demo".into()),
+    };
+    let err = restore(&f, request.clone()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StartRestoreError::Invalid {
+                field: "confirm",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    request.confirm = true;
+    request.confirm_name = Some("dmeo".into());
+    let err = restore(&f, request.clone()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StartRestoreError::Invalid {
+                field: "confirm_name",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(count(&f, "demo", "customers").await, 207);
+
+    request.confirm_name = Some("demo".into());
+    f.t.cluster.pool().close().await;
+    let job = restore(&f, request).await.unwrap();
+    let job = finished(&f, &job.id).await;
+    assert_eq!(job.status.name(), "succeeded", "{:?}", job.summary);
+    assert_eq!(
+        count(&f, "demo", "customers").await,
+        200,
+        "the dump's data is back"
+    );
+    let summary = job.summary.clone().unwrap();
+    let safety = job.artifact.clone().unwrap();
+    assert!(safety.file_name.contains("before_restore"));
+    assert!(summary.contains(&safety.file_name), "{summary}");
+
+    // The safety copy is a dump like any other: restoring it brings back the replaced data.
+    let back = restore(&f, new_db(&job, "demo_before")).await;
+    // A restore job's artifact is its safety copy; restores take dumps only.
+    assert!(matches!(
+        back,
+        Err(StartRestoreError::Invalid {
+            field: "source_job",
+            ..
+        })
+    ));
+    let copy = tidemark_core::jobs::dump::artifact_path(&f.t.config.artifacts_dir(), &job.id);
+    let admin = sqlx::PgPool::connect_with(f.t.cluster.connect_options("postgres"))
+        .await
+        .unwrap();
+    sqlx::query("CREATE DATABASE safety_check")
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let target = f.t.cluster.conn_target();
+    let status = std::process::Command::new(f.t.config.pg_bin("pg_restore"))
+        .args(["--no-owner", "--dbname=safety_check"])
+        .arg(format!("--host={}", target.host))
+        .arg(format!("--port={}", target.port))
+        .arg("--username=postgres")
+        .env("PGPASSWORD", target.password.unwrap().expose())
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(count(&f, "safety_check", "customers").await, 207);
+}
+
+#[tokio::test]
+async fn bad_requests_name_their_field_and_start_nothing() {
+    let f = fixture().await;
+    let source = dump(&f).await;
+    let cases = [
+        (new_db(&source, "Bad-Name"), "new_database"),
+        (new_db(&source, "1st"), "new_database"),
+        (
+            RestoreRequest {
+                source_job: "../../etc/passwd".into(),
+                ..new_db(&source, "fine")
+            },
+            "source_job",
+        ),
+        (
+            RestoreRequest {
+                source_job: "20260101000000-nosuchjob".into(),
+                ..new_db(&source, "fine")
+            },
+            "source_job",
+        ),
+    ];
+    let before = f.t.store.jobs(None, 100).await.unwrap().len();
+    for (request, field) in cases {
+        match restore(&f, request).await {
+            Err(StartRestoreError::Invalid {
+                field: got,
+                message,
+            }) => {
+                assert_eq!(got, field, "{message}");
+                assert!(!message.is_empty());
+            }
+            other => panic!("expected a refusal naming {field}, got {other:?}"),
+        }
+    }
+    assert_eq!(f.t.store.jobs(None, 100).await.unwrap().len(), before);
+}
