@@ -294,15 +294,15 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
         Ok(Some(n)) => n,
         other => {
             // A new database that did not fill completely is removed: nothing half-written stays.
-            if let RestoreTarget::NewDatabase(name) = &plan.target {
-                if let Ok(mut conn) = connect(&plan.maintenance()).await {
-                    let _ = sqlx::query(&format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        quote_ident(name)
-                    ))
-                    .execute(&mut conn)
-                    .await;
-                }
+            if let RestoreTarget::NewDatabase(name) = &plan.target
+                && let Ok(mut conn) = connect(&plan.maintenance()).await
+            {
+                let _ = sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    quote_ident(name)
+                ))
+                .execute(&mut conn)
+                .await;
             }
             return match other {
                 Ok(_) => Ok(WorkOutcome::Cancelled),
