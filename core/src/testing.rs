@@ -74,3 +74,39 @@ impl Drop for TestCluster {
         }
     }
 }
+
+/// A test cluster with a job runner and a catalog serving it.
+pub struct TestJobs {
+    pub t: TestCluster,
+    pub runner: crate::jobs::JobRunner,
+    pub catalog: crate::Catalog,
+}
+
+impl TestJobs {
+    pub async fn start() -> TestJobs {
+        let t = TestCluster::start().await;
+        let runner = crate::jobs::JobRunner::new(crate::jobs::EventHub::new(t.store.clone()), 2);
+        let catalog = crate::Catalog::new(vec![Arc::new(
+            crate::provider::local::LocalProvider::new(vec![t.cluster.clone()]),
+        )]);
+        TestJobs { t, runner, catalog }
+    }
+
+    /// Waits (up to 90 s) until the job has ended, and returns it.
+    pub async fn finished(&self, id: &crate::jobs::JobId) -> crate::jobs::Job {
+        for _ in 0..900 {
+            let job = self
+                .t
+                .store
+                .job(id)
+                .await
+                .expect("read job")
+                .expect("job exists");
+            if job.status.is_finished() {
+                return job;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("job {id} did not finish within 90 s");
+    }
+}

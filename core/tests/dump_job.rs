@@ -1,40 +1,21 @@
 //! Dump jobs against a real cluster: the artifact restores, progress is honest, and nothing is left
 //! behind when a dump is cancelled, killed or interrupted.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use tidemark_core::Catalog;
 use tidemark_core::jobs::dump::{artifact_path, start_dump};
 use tidemark_core::jobs::{EventBody, EventHub, Job, JobId, JobRunner};
-use tidemark_core::provider::local::LocalProvider;
-use tidemark_core::testing::TestCluster;
+use tidemark_core::testing::TestJobs;
 
-struct Fixture {
-    t: TestCluster,
-    runner: JobRunner,
-    catalog: Catalog,
+async fn fixture() -> TestJobs {
+    TestJobs::start().await
 }
 
-async fn fixture() -> Fixture {
-    let t = TestCluster::start().await;
-    let runner = JobRunner::new(EventHub::new(t.store.clone()), 2);
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]);
-    Fixture { t, runner, catalog }
+async fn wait_until_finished(f: &TestJobs, id: &JobId) -> Job {
+    f.finished(id).await
 }
 
-async fn wait_until_finished(f: &Fixture, id: &JobId) -> Job {
-    for _ in 0..600 {
-        let job = f.t.store.job(id).await.unwrap().unwrap();
-        if job.status.is_finished() {
-            return job;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("job {id} did not finish within a minute");
-}
-
-async fn wait_until_dumping(f: &Fixture, id: &JobId) {
+async fn wait_until_dumping(f: &TestJobs, id: &JobId) {
     for _ in 0..300 {
         let events = f.t.store.events_after(id, 0).await.unwrap();
         let dumping = events.iter().any(|e| {
@@ -49,14 +30,14 @@ async fn wait_until_dumping(f: &Fixture, id: &JobId) {
 }
 
 /// A table large enough that a dump takes a few seconds.
-async fn add_big_table(f: &Fixture) {
+async fn add_big_table(f: &TestJobs) {
     sqlx::query("CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g + 1)::text) AS v FROM generate_series(1, 1500000) g")
         .execute(f.t.cluster.pool())
         .await
         .unwrap();
 }
 
-fn leftovers(f: &Fixture) -> Vec<String> {
+fn leftovers(f: &TestJobs) -> Vec<String> {
     match std::fs::read_dir(f.t.config.artifacts_dir()) {
         Ok(entries) => entries
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -1,43 +1,22 @@
 //! Restore jobs against a real cluster: a round trip keeps every kind of object, an in-place
 //! restore keeps a safety copy of what it replaced, and bad requests change nothing.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use tidemark_core::Catalog;
 use tidemark_core::jobs::dump::start_dump;
 use tidemark_core::jobs::restore::{
     RestoreRequest, RestoreTarget, StartRestoreError, start_restore,
 };
-use tidemark_core::jobs::{EventHub, Job, JobId, JobRunner};
-use tidemark_core::provider::local::LocalProvider;
-use tidemark_core::testing::TestCluster;
+use tidemark_core::jobs::{Job, JobId};
+use tidemark_core::testing::TestJobs;
 
-struct Fixture {
-    t: TestCluster,
-    runner: JobRunner,
-    catalog: Catalog,
+async fn fixture() -> TestJobs {
+    TestJobs::start().await
 }
 
-async fn fixture() -> Fixture {
-    let t = TestCluster::start().await;
-    let runner = JobRunner::new(EventHub::new(t.store.clone()), 2);
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]);
-    Fixture { t, runner, catalog }
+async fn finished(f: &TestJobs, id: &JobId) -> Job {
+    f.finished(id).await
 }
 
-async fn finished(f: &Fixture, id: &JobId) -> Job {
-    for _ in 0..900 {
-        let job = f.t.store.job(id).await.unwrap().unwrap();
-        if job.status.is_finished() {
-            return job;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("job {id} did not finish");
-}
-
-async fn dump(f: &Fixture) -> Job {
+async fn dump(f: &TestJobs) -> Job {
     let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
         .await
         .unwrap();
@@ -46,7 +25,7 @@ async fn dump(f: &Fixture) -> Job {
     job
 }
 
-async fn restore(f: &Fixture, request: RestoreRequest) -> Result<Job, StartRestoreError> {
+async fn restore(f: &TestJobs, request: RestoreRequest) -> Result<Job, StartRestoreError> {
     start_restore(
         &f.runner,
         &f.catalog,
@@ -68,7 +47,7 @@ fn new_db(source: &Job, name: &str) -> RestoreRequest {
 }
 
 /// A plain, comparable dump of one database of the test cluster.
-fn plain_dump(f: &Fixture, dbname: &str) -> String {
+fn plain_dump(f: &TestJobs, dbname: &str) -> String {
     let target = f.t.cluster.conn_target();
     let out = std::process::Command::new(f.t.config.pg_bin("pg_dump"))
         .args(["--no-owner", "--no-privileges", "--no-comments", "--blobs"])
@@ -95,7 +74,7 @@ fn plain_dump(f: &Fixture, dbname: &str) -> String {
         .join("\n")
 }
 
-async fn count(f: &Fixture, dbname: &str, table: &str) -> i64 {
+async fn count(f: &TestJobs, dbname: &str, table: &str) -> i64 {
     let pool = sqlx::PgPool::connect_with(f.t.cluster.connect_options(dbname))
         .await
         .unwrap();

@@ -1,6 +1,5 @@
 //! The dump job: pg_dump in custom format into the artifacts directory, with progress by table.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -8,16 +7,15 @@ use anyhow::Context;
 use chrono::Utc;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::model::{Artifact, Job, JobKind};
 use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::pgtools::pg_dump::{self, ConnTarget, TABLES_TO_DUMP_SQL};
-use crate::pgtools::runner::{require, stop_gracefully, tail};
+use crate::pgtools::runner::require;
+use crate::pgtools::streaming::{Output, Streaming};
 use crate::provider::ProviderError;
-use crate::secret::redact;
 
 /// Everything a dump needs, decided before the job starts.
 #[derive(Debug, Clone)]
@@ -206,53 +204,35 @@ pub async fn dump_to(
         kept: false,
     };
     let cmd = pg_dump::dump_custom(&plan.pg_bin_dir, &plan.target, &partial.path);
-    let secrets: Vec<_> = plan.target.password.iter().collect();
-    let mut child = cmd
-        .to_process()
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .context("pg_dump could not be started")?;
-    let mut lines = BufReader::new(child.stderr.take().context("pg_dump has no stderr")?).lines();
-    let mut last_lines: VecDeque<String> = VecDeque::with_capacity(8);
+    let mut tool = Streaming::spawn(&cmd)?;
     let mut done = 0u64;
     let mut ticker = tokio::time::interval(Duration::from_millis(500));
-    let mut stderr_open = true;
-
     let status = loop {
         tokio::select! {
-            line = lines.next_line(), if stderr_open => match line {
-                Ok(Some(line)) => {
-                    let line = redact(&line, &secrets);
+            out = tool.next() => match out? {
+                Output::Line(line) => {
                     if let Some(table) = pg_dump::dumped_table(&line) {
                         done += 1;
                         ctx.progress.advance(done, Some(table.to_string())).await?;
                     } else if pg_dump::is_worth_showing(&line) {
                         ctx.progress.log(&line).await?;
                     }
-                    if last_lines.len() == 8 {
-                        last_lines.pop_front();
-                    }
-                    last_lines.push_back(line);
                 }
-                Ok(None) | Err(_) => stderr_open = false,
+                Output::Exited(status) => break status,
             },
-            status = child.wait(), if !stderr_open => break status.context("cannot wait for pg_dump")?,
             _ = ticker.tick() => {
                 if let Ok(meta) = std::fs::metadata(&partial.path) {
                     ctx.progress.bytes(meta.len()).await?;
                 }
             }
             () = ctx.cancel.cancelled() => {
-                stop_gracefully(&mut child, Duration::from_secs(5)).await;
+                tool.stop().await;
                 return Ok(None);
             }
         }
     };
-
     if !status.success() {
-        let why = tail(&Vec::from(last_lines).join("\n"), 4);
-        anyhow::bail!("pg_dump failed ({status}): {why}");
+        return Err(tool.failure(status));
     }
     let size = std::fs::metadata(&partial.path)
         .context("pg_dump reported success but wrote no file")?

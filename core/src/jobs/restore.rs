@@ -1,14 +1,13 @@
 //! The restore job: pg_restore of a finished dump into a new database, or in place after a
 //! safety copy of what is there, with progress by table-of-contents entry.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
 use sqlx::Connection;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::dump::{self, DumpPlan, human_size};
 use super::model::{Artifact, Job, JobId, JobKind};
@@ -17,10 +16,10 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::pgtools::pg_dump::ConnTarget;
 use crate::pgtools::pg_restore;
-use crate::pgtools::runner::{run as run_tool, stop_gracefully, tail};
+use crate::pgtools::runner::run as run_tool;
+use crate::pgtools::streaming::{Output, Streaming};
 use crate::provider::ProviderError;
 use crate::provider::local::quote_ident;
-use crate::secret::redact;
 use crate::store::StoreError;
 
 /// Where the restored data goes.
@@ -351,23 +350,12 @@ async fn restore_entries(
         &plan.source_file,
         plan.parallel,
     );
-    let secrets: Vec<_> = destination.password.iter().collect();
-    let mut child = cmd
-        .to_process()
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .context("pg_restore could not be started")?;
-    let mut lines =
-        BufReader::new(child.stderr.take().context("pg_restore has no stderr")?).lines();
+    let mut tool = Streaming::spawn(&cmd)?;
     let mut seen: HashSet<u32> = HashSet::new();
-    let mut last_lines: VecDeque<String> = VecDeque::with_capacity(8);
-    let mut stderr_open = true;
     let status = loop {
         tokio::select! {
-            line = lines.next_line(), if stderr_open => match line {
-                Ok(Some(line)) => {
-                    let line = redact(&line, &secrets);
+            out = tool.next() => match out? {
+                Output::Line(line) => {
                     if let Some(id) = pg_restore::restored_item(&line) {
                         if entries.contains(&id) && seen.insert(id) {
                             let done = u64::try_from(seen.len()).unwrap_or_default();
@@ -376,23 +364,17 @@ async fn restore_entries(
                     } else if pg_restore::is_worth_showing(&line) {
                         ctx.progress.log(&line).await?;
                     }
-                    if last_lines.len() == 8 {
-                        last_lines.pop_front();
-                    }
-                    last_lines.push_back(line);
                 }
-                Ok(None) | Err(_) => stderr_open = false,
+                Output::Exited(status) => break status,
             },
-            status = child.wait(), if !stderr_open => break status.context("cannot wait for pg_restore")?,
             () = ctx.cancel.cancelled() => {
-                stop_gracefully(&mut child, Duration::from_secs(5)).await;
+                tool.stop().await;
                 return Ok(None);
             }
         }
     };
     if !status.success() {
-        let why = tail(&Vec::from(last_lines).join("\n"), 4);
-        anyhow::bail!("pg_restore failed ({status}): {why}");
+        return Err(tool.failure(status));
     }
     // Entries that print nothing when restored (such as ACLs left out) are done too.
     ctx.progress.advance(total, None).await?;

@@ -6,6 +6,7 @@ pub mod pg_dump;
 pub mod pg_restore;
 pub mod pgbackrest;
 pub mod runner;
+pub mod streaming;
 
 pub use command::ToolCommand;
 pub use runner::{ToolError, ToolOutput, run};

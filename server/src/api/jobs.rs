@@ -61,6 +61,16 @@ impl From<tidemark_core::store::StoreError> for ApiError {
     }
 }
 
+/// The job with this id from the URL, or a 404.
+async fn load(state: &AppState, id: &str) -> Result<tidemark_core::jobs::Job, ApiError> {
+    state
+        .jobs
+        .store()
+        .job(&parse_id(id)?)
+        .await?
+        .ok_or_else(|| job_not_found(id))
+}
+
 fn accepted(job: Job) -> Response {
     let location = format!("/api/v1/jobs/{}", job.id);
     let mut res = (StatusCode::ACCEPTED, Json(job)).into_response();
@@ -135,14 +145,7 @@ pub async fn get_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Job>, ApiError> {
-    let job_id = parse_id(&id)?;
-    let job = state
-        .jobs
-        .store()
-        .job(&job_id)
-        .await?
-        .ok_or_else(|| job_not_found(&id))?;
-    Ok(Json(job.into()))
+    Ok(Json(load(&state, &id).await?.into()))
 }
 
 /// Asks a queued or running job to stop; it ends as cancelled and keeps nothing half-written.
@@ -170,13 +173,8 @@ pub async fn artifact(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let job_id = parse_id(&id)?;
-    let job = state
-        .jobs
-        .store()
-        .job(&job_id)
-        .await?
-        .ok_or_else(|| job_not_found(&id))?;
+    let job = load(&state, &id).await?;
+    let job_id = job.id.clone();
     let Some(artifact) = job.artifact else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
