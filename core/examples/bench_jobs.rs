@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tidemark_core::Catalog;
 use tidemark_core::jobs::dump::start_dump;
-use tidemark_core::jobs::restore::{RestoreRequest, RestoreTarget, start_restore};
+use tidemark_core::jobs::restore::{RestoreRequest, RestoreSource, RestoreTarget, start_restore};
 use tidemark_core::jobs::{EventHub, Job, JobId, JobRunner};
 use tidemark_core::provider::local::LocalProvider;
 use tidemark_core::testing::TestCluster;
@@ -145,7 +145,7 @@ async fn main() {
             "demo",
             "bench",
             RestoreRequest {
-                source_job: dump.id.to_string(),
+                source: RestoreSource::DumpJob(dump.id.to_string()),
                 target: RestoreTarget::NewDatabase(format!("job_restore_{round}")),
                 confirm: false,
                 confirm_name: None,

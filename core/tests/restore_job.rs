@@ -3,7 +3,7 @@
 
 use tidemark_core::jobs::dump::start_dump;
 use tidemark_core::jobs::restore::{
-    RestoreRequest, RestoreTarget, StartRestoreError, start_restore,
+    RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, start_restore,
 };
 use tidemark_core::jobs::{Job, JobId};
 use tidemark_core::testing::TestJobs;
@@ -39,7 +39,7 @@ async fn restore(f: &TestJobs, request: RestoreRequest) -> Result<Job, StartRest
 
 fn new_db(source: &Job, name: &str) -> RestoreRequest {
     RestoreRequest {
-        source_job: source.id.to_string(),
+        source: RestoreSource::DumpJob(source.id.to_string()),
         target: RestoreTarget::NewDatabase(name.into()),
         confirm: false,
         confirm_name: None,
@@ -160,7 +160,7 @@ async fn an_in_place_restore_keeps_a_safety_copy_that_restores_to_the_old_data()
 
     // Refused without the confirmation, or with the wrong name; nothing changes.
     let mut request = RestoreRequest {
-        source_job: source.id.to_string(),
+        source: RestoreSource::DumpJob(source.id.to_string()),
         target: RestoreTarget::InPlace,
         confirm: false,
         confirm_name: Some("demo".into()),
@@ -248,14 +248,14 @@ async fn bad_requests_name_their_field_and_start_nothing() {
         (new_db(&source, "1st"), "new_database"),
         (
             RestoreRequest {
-                source_job: "../../etc/passwd".into(),
+                source: RestoreSource::DumpJob("../../etc/passwd".into()),
                 ..new_db(&source, "fine")
             },
             "source_job",
         ),
         (
             RestoreRequest {
-                source_job: "20260101000000-nosuchjob".into(),
+                source: RestoreSource::DumpJob("20260101000000-nosuchjob".into()),
                 ..new_db(&source, "fine")
             },
             "source_job",

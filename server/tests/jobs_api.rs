@@ -275,6 +275,86 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         "{restore_events:?}"
     );
 
+    // Uploads: a dump, or a .tar.gz holding one, is accepted; anything else is a 4xx that keeps nothing.
+    let uploads = format!("{}/api/v1/databases/demo/uploads", s.base);
+    let archive = {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(whole.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, "20261122000000_demo.pgsql", &whole[..])
+            .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    };
+    let res = http.post(&uploads).body(archive).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let upload: Value = res.json().await.unwrap();
+    assert_eq!(upload["received_as"], "tar_gz");
+    assert_eq!(upload["size_bytes"].as_u64(), Some(size));
+    let mut big = b"PGDMP".to_vec();
+    big.resize(3 << 20, 0);
+    let res = http.post(&uploads).body(big).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        201,
+        "uploads are not held to a small body limit"
+    );
+    let uploads_dir = s.t.config.artifacts_dir().join("uploads");
+    let files_before = std::fs::read_dir(&uploads_dir).unwrap().count();
+    for (body, needle) in [
+        (
+            b"-- PostgreSQL database dump\nSET statement_timeout = 0;".to_vec(),
+            "plain SQL",
+        ),
+        (b"\x00garbage".to_vec(), "not a PostgreSQL dump"),
+    ] {
+        let res = http.post(&uploads).body(body).send().await.unwrap();
+        assert_eq!(res.status(), 422);
+        let e: Value = res.json().await.unwrap();
+        assert_eq!(e["error"]["code"], "not_a_dump");
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains(needle),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&uploads_dir).unwrap().count(),
+        files_before
+    );
+    let res = http
+        .post(&restores)
+        .json(&serde_json::json!({"source_job": id, "source_upload": upload["upload_id"], "target": "new_database", "new_database": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "one source at a time");
+    let res = http
+        .post(&restores)
+        .json(&serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_upload"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let from_upload: Value = res.json().await.unwrap();
+    let res = http
+        .get(format!(
+            "{}/api/v1/jobs/{}/events",
+            s.base,
+            from_upload["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let upload_events = parse_sse(&res.text().await.unwrap());
+    assert_eq!(
+        upload_events.last().unwrap().2["status"]["state"],
+        "succeeded",
+        "{upload_events:?}"
+    );
+
     // No secret in what the API says about the job.
     let password = std::fs::read_to_string(s.t.config.secrets_dir().join("main.password")).unwrap();
     let all = format!("{job}{list}{events:?}");

@@ -7,6 +7,7 @@ mod model;
 mod progress;
 pub mod restore;
 mod runner;
+pub mod upload;
 
 pub use events::{EventBody, JobEvent, ProgressView};
 pub use hub::EventHub;

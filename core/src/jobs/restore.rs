@@ -12,6 +12,7 @@ use sqlx::Connection;
 use super::dump::{self, DumpPlan, human_size};
 use super::model::{Artifact, Job, JobId, JobKind};
 use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
+use super::upload;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::pgtools::pg_dump::ConnTarget;
@@ -31,11 +32,19 @@ pub enum RestoreTarget {
     InPlace,
 }
 
+/// The dump to restore.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RestoreSource {
+    /// A finished dump job's file.
+    DumpJob(String),
+    /// A checked upload (see `upload::receive`).
+    Upload(String),
+}
+
 /// What someone asked for. In place needs `confirm` and the database's name typed again.
 #[derive(Debug, Clone)]
 pub struct RestoreRequest {
-    /// A finished dump job whose file is restored.
-    pub source_job: String,
+    pub source: RestoreSource,
     pub target: RestoreTarget,
     pub confirm: bool,
     pub confirm_name: Option<String>,
@@ -143,27 +152,42 @@ pub async fn start_restore(
     request: RestoreRequest,
 ) -> Result<Job, StartRestoreError> {
     let db = catalog.database(database).await?;
-    let source_id = JobId::parse(&request.source_job).ok_or_else(|| {
-        invalid(
-            "source_job",
-            format!("'{}' is not a job id.", request.source_job),
-        )
-    })?;
-    let source = runner.store().job(&source_id).await?.ok_or_else(|| {
-        invalid(
-            "source_job",
-            format!("There is no job with the id '{source_id}'."),
-        )
-    })?;
-    let source_file = dump::artifact_path(&config.artifacts_dir(), &source_id);
-    if source.kind != JobKind::Dump || source.artifact.is_none() || !source_file.is_file() {
-        return Err(invalid(
-            "source_job",
-            format!(
-                "The job '{source_id}' is not a finished dump whose file is still on the server."
-            ),
-        ));
-    }
+    let (source_file, source_param) = match &request.source {
+        RestoreSource::DumpJob(id) => {
+            let source_id = JobId::parse(id)
+                .ok_or_else(|| invalid("source_job", format!("'{id}' is not a job id.")))?;
+            let source = runner.store().job(&source_id).await?.ok_or_else(|| {
+                invalid(
+                    "source_job",
+                    format!("There is no job with the id '{source_id}'."),
+                )
+            })?;
+            let file = dump::artifact_path(&config.artifacts_dir(), &source_id);
+            if source.kind != JobKind::Dump || source.artifact.is_none() || !file.is_file() {
+                return Err(invalid(
+                    "source_job",
+                    format!(
+                        "The job '{source_id}' is not a finished dump whose file is still on the server."
+                    ),
+                ));
+            }
+            (
+                file,
+                serde_json::json!({ "source_job": source_id.as_str() }),
+            )
+        }
+        RestoreSource::Upload(id) => {
+            let file = upload::upload_path(&config.artifacts_dir(), id)
+                .filter(|f| f.is_file())
+                .ok_or_else(|| {
+                    invalid(
+                        "source_upload",
+                        format!("There is no upload with the id '{id}'."),
+                    )
+                })?;
+            (file, serde_json::json!({ "source_upload": id }))
+        }
+    };
     let main = catalog.connection(database).await?;
     match &request.target {
         RestoreTarget::NewDatabase(name) => {
@@ -227,11 +251,12 @@ pub async fn start_restore(
         kind: JobKind::Restore,
         database: db.id.clone(),
         started_by: started_by.to_string(),
-        params: serde_json::json!({
-            "source_job": source_id.as_str(),
-            "target": target_kind,
-            "new_database": new_database,
-        }),
+        params: {
+            let mut p = source_param;
+            p["target"] = serde_json::json!(target_kind);
+            p["new_database"] = serde_json::json!(new_database);
+            p
+        },
     };
     Ok(runner
         .submit(job_request, move |ctx| Box::pin(run(ctx, plan)))

@@ -237,8 +237,10 @@ pub enum RestoreTargetKind {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestoreBody {
-    /// A finished dump job whose file is restored.
-    pub source_job: String,
+    /// A finished dump job whose file is restored (or give `source_upload`).
+    pub source_job: Option<String>,
+    /// An upload whose dump is restored (or give `source_job`).
+    pub source_upload: Option<String>,
     pub target: RestoreTargetKind,
     /// The new database's name, for `new_database`.
     pub new_database: Option<String>,
@@ -263,7 +265,7 @@ pub async fn start_restore_job(
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     use tidemark_core::jobs::restore::{
-        RestoreRequest, RestoreTarget, StartRestoreError, start_restore,
+        RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, start_restore,
     };
     let Json(body) = body.map_err(|e| {
         ApiError::new(
@@ -290,8 +292,21 @@ pub async fn start_restore_job(
             }
         },
     };
+    let source = match (body.source_job, body.source_upload) {
+        (Some(job), None) => RestoreSource::DumpJob(job),
+        (None, Some(upload)) => RestoreSource::Upload(upload),
+        _ => {
+            let mut e = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "Give exactly one source: source_job (a finished dump) or source_upload (an uploaded dump).",
+            );
+            e.field = Some("source_job".into());
+            return Err(e);
+        }
+    };
     let request = RestoreRequest {
-        source_job: body.source_job,
+        source,
         target,
         confirm: body.confirm,
         confirm_name: body.confirm_name,
@@ -321,4 +336,70 @@ pub async fn start_restore_job(
         }
     })?;
     Ok(accepted(job.into()))
+}
+
+/// Size limit of an uploaded dump: 10 GiB.
+const MAX_UPLOAD_BYTES: u64 = 10 << 30;
+
+/// A checked upload.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UploadView {
+    /// Pass it as `source_upload` to a restore.
+    pub upload_id: String,
+    /// `custom` (pg_dump's custom format) or `tar_gz` (an archive the dump was taken out of).
+    pub received_as: &'static str,
+    pub size_bytes: u64,
+}
+
+/// Uploads a dump to restore (the request body is the file): pg_dump's custom format, or a .tar.gz
+/// archive holding one, such as a downloaded Scalingo backup. Anything else is refused.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/uploads", tag = "jobs",
+    params(("db" = String, Path, description = "The database's id")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, description = "Stored and checked", body = UploadView),
+              (status = 404, description = "No such database", body = ErrorBody),
+              (status = 413, description = "Larger than the limit", body = ErrorBody),
+              (status = 422, description = "Not a dump Tidemark can restore", body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    use futures_util::TryStreamExt;
+    use tidemark_core::jobs::upload::{DumpKind, UploadError, receive};
+    state.catalog.database(&db).await?;
+    let reader =
+        tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
+    let up = receive(&state.config.artifacts_dir(), MAX_UPLOAD_BYTES, reader)
+        .await
+        .map_err(|e| match &e {
+            UploadError::TooLarge { .. } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "upload_too_large",
+                e.to_string(),
+            ),
+            e if e.is_client_error() => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_a_dump",
+                e.to_string(),
+            ),
+            e => {
+                tracing::error!(error = %e, "cannot store an upload");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "The upload could not be stored; the server log says why.",
+                )
+            }
+        })?;
+    let view = UploadView {
+        upload_id: up.id,
+        received_as: if up.received_as == DumpKind::Gzip {
+            "tar_gz"
+        } else {
+            "custom"
+        },
+        size_bytes: up.size_bytes,
+    };
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }

@@ -20,6 +20,7 @@ use super::{databases, events, jobs};
         databases::pitr,
         jobs::start_dump_job,
         jobs::start_restore_job,
+        jobs::upload,
         jobs::list,
         jobs::get_one,
         jobs::cancel,

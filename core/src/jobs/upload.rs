@@ -1,0 +1,274 @@
+//! Uploaded dumps: streamed to disk under a size limit, then checked. A custom-format dump is kept
+//! as it is; a .tar.gz archive (as Scalingo's backups are) gives up the dump inside it; a plain SQL
+//! file or anything else is refused with a sentence that says why.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use rand::Rng;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+/// What the first bytes of a file say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpKind {
+    /// pg_dump's custom format (starts with `PGDMP`).
+    Custom,
+    /// A gzip stream, expected to be a tar archive holding a dump.
+    Gzip,
+    /// Text that looks like SQL.
+    PlainSql,
+    Unknown,
+}
+
+/// Recognises a dump from its first bytes.
+pub fn sniff(head: &[u8]) -> DumpKind {
+    if head.starts_with(b"PGDMP") {
+        DumpKind::Custom
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        DumpKind::Gzip
+    } else {
+        let text = String::from_utf8_lossy(&head[..head.len().min(512)]);
+        let t = text.trim_start();
+        let sql_start = ["--", "SET ", "CREATE ", "BEGIN", "\\", "SELECT "];
+        if sql_start.iter().any(|p| t.starts_with(p)) {
+            DumpKind::PlainSql
+        } else {
+            DumpKind::Unknown
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("The upload is larger than the limit of {limit} bytes.")]
+    TooLarge { limit: u64 },
+    #[error("The upload is empty.")]
+    Empty,
+    #[error(
+        "This is a plain SQL dump. Tidemark restores pg_dump's custom format (pg_dump --format=custom); restore a plain dump with psql."
+    )]
+    PlainSql,
+    #[error(
+        "This is not a PostgreSQL dump: expected pg_dump's custom format or a .tar.gz archive holding one."
+    )]
+    NotADump,
+    #[error("The .tar.gz archive holds no custom-format dump.")]
+    NoDumpInArchive,
+    #[error("The .tar.gz archive cannot be read: {0}")]
+    BadArchive(String),
+    #[error("The upload could not be stored: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl UploadError {
+    /// Errors the uploader can fix, as opposed to the server's own trouble.
+    pub fn is_client_error(&self) -> bool {
+        !matches!(self, UploadError::Io(_))
+    }
+}
+
+/// A checked upload, ready to restore.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    pub id: String,
+    /// Custom or Gzip (the dump was taken out of the archive).
+    pub received_as: DumpKind,
+    pub size_bytes: u64,
+}
+
+/// Where uploads live.
+pub fn uploads_dir(artifacts_dir: &Path) -> PathBuf {
+    artifacts_dir.join("uploads")
+}
+
+/// The dump of an upload, if the id is well-formed.
+pub fn upload_path(artifacts_dir: &Path, id: &str) -> Option<PathBuf> {
+    let well_formed = id.starts_with("up-")
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    well_formed.then(|| uploads_dir(artifacts_dir).join(format!("{id}.dump")))
+}
+
+struct Removed(PathBuf);
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Streams `body` to disk (at most `limit` bytes), then checks it and keeps the dump.
+/// Nothing is left behind when it is refused.
+pub async fn receive(
+    artifacts_dir: &Path,
+    limit: u64,
+    mut body: impl AsyncRead + Unpin,
+) -> Result<Upload, UploadError> {
+    let dir = uploads_dir(artifacts_dir);
+    tokio::fs::create_dir_all(&dir).await?;
+    let suffix: String = rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(10)
+        .map(|c| char::from(c).to_ascii_lowercase())
+        .collect();
+    let id = format!("up-{}-{suffix}", Utc::now().format("%Y%m%d%H%M%S"));
+    let partial = Removed(dir.join(format!("{id}.partial")));
+    let mut file = tokio::fs::File::create(&partial.0).await?;
+    let mut head: Vec<u8> = Vec::with_capacity(512);
+    let mut received: u64 = 0;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = body.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        received += n as u64;
+        if received > limit {
+            return Err(UploadError::TooLarge { limit });
+        }
+        if head.len() < 512 {
+            let take = (512 - head.len()).min(n);
+            head.extend_from_slice(&buf[..take]);
+        }
+        file.write_all(&buf[..n]).await?;
+    }
+    file.flush().await?;
+    drop(file);
+    if received == 0 {
+        return Err(UploadError::Empty);
+    }
+    let final_path = dir.join(format!("{id}.dump"));
+    let kind = sniff(&head);
+    match kind {
+        DumpKind::Custom => tokio::fs::rename(&partial.0, &final_path).await?,
+        DumpKind::Gzip => {
+            let from = partial.0.clone();
+            let to = final_path.clone();
+            tokio::task::spawn_blocking(move || extract_dump(&from, &to))
+                .await
+                .map_err(|e| UploadError::BadArchive(e.to_string()))??;
+        }
+        DumpKind::PlainSql => return Err(UploadError::PlainSql),
+        DumpKind::Unknown => return Err(UploadError::NotADump),
+    }
+    let size_bytes = tokio::fs::metadata(&final_path).await?.len();
+    Ok(Upload {
+        id,
+        received_as: kind,
+        size_bytes,
+    })
+}
+
+/// Takes the first custom-format dump out of a .tar.gz archive, streaming.
+fn extract_dump(archive: &Path, to: &Path) -> Result<(), UploadError> {
+    let bad = |e: std::io::Error| UploadError::BadArchive(e.to_string());
+    let gz = flate2::read::GzDecoder::new(std::fs::File::open(archive)?);
+    let mut tar = tar::Archive::new(gz);
+    for entry in tar.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let mut magic = [0u8; 5];
+        if entry.read_exact(&mut magic).is_err() || &magic != b"PGDMP" {
+            continue;
+        }
+        let partial = Removed(to.with_extension("extracting"));
+        let mut out = std::fs::File::create(&partial.0)?;
+        std::io::Write::write_all(&mut out, &magic)?;
+        std::io::copy(&mut entry, &mut out).map_err(bad)?;
+        out.sync_all()?;
+        std::fs::rename(&partial.0, to)?;
+        return Ok(());
+    }
+    Err(UploadError::NoDumpInArchive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_told_apart_by_their_first_bytes() {
+        assert_eq!(sniff(b"PGDMP\x01\x0e\x00"), DumpKind::Custom);
+        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), DumpKind::Gzip);
+        assert_eq!(
+            sniff(b"--\n-- PostgreSQL database dump\n"),
+            DumpKind::PlainSql
+        );
+        assert_eq!(sniff(b"\x00\x01garbage"), DumpKind::Unknown);
+        assert_eq!(sniff(b""), DumpKind::Unknown);
+    }
+
+    fn tar_gz_with(name: &str, content: &[u8]) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, content).unwrap();
+        let raw = tar.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &raw).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_custom_dump_is_kept_and_an_archive_gives_up_its_dump() {
+        let dir = tempfile::tempdir().unwrap();
+        let up = receive(dir.path(), 1 << 20, &b"PGDMP-fake-dump"[..])
+            .await
+            .unwrap();
+        assert_eq!(up.received_as, DumpKind::Custom);
+        let path = upload_path(dir.path(), &up.id).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"PGDMP-fake-dump");
+
+        let archive = tar_gz_with("20231207000608_my_app_4553.pgsql", b"PGDMP-inside");
+        let up = receive(dir.path(), 1 << 20, &archive[..]).await.unwrap();
+        assert_eq!(up.received_as, DumpKind::Gzip);
+        let path = upload_path(dir.path(), &up.id).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"PGDMP-inside");
+    }
+
+    #[tokio::test]
+    async fn refusals_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        type Expect = fn(&UploadError) -> bool;
+        let cases: Vec<(Vec<u8>, Expect)> = vec![
+            (b"-- PostgreSQL database dump\nSET x = 1;".to_vec(), |e| {
+                matches!(e, UploadError::PlainSql)
+            }),
+            (b"\x00\x00\x00 not a dump".to_vec(), |e| {
+                matches!(e, UploadError::NotADump)
+            }),
+            (Vec::new(), |e| matches!(e, UploadError::Empty)),
+            (tar_gz_with("notes.txt", b"hello"), |e| {
+                matches!(e, UploadError::NoDumpInArchive)
+            }),
+            (vec![0x1f, 0x8b, 0, 1, 2, 3], |e| {
+                matches!(e, UploadError::BadArchive(_))
+            }),
+            (vec![b'P'; 2048], |e| {
+                matches!(e, UploadError::TooLarge { .. })
+            }),
+        ];
+        for (body, expected) in cases {
+            let err = receive(dir.path(), 1024, &body[..]).await.unwrap_err();
+            assert!(expected(&err), "{err}");
+            assert!(err.is_client_error());
+        }
+        let left: Vec<_> = std::fs::read_dir(uploads_dir(dir.path()))
+            .unwrap()
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn upload_ids_from_requests_are_checked() {
+        let dir = Path::new("/a");
+        assert!(upload_path(dir, "up-20261122000000-abc").is_some());
+        assert!(upload_path(dir, "../x").is_none());
+        assert!(upload_path(dir, "up-../../etc").is_none());
+    }
+}
