@@ -276,3 +276,34 @@ async fn bad_requests_name_their_field_and_start_nothing() {
     }
     assert_eq!(f.t.store.jobs(None, 100).await.unwrap().len(), before);
 }
+
+#[tokio::test]
+async fn a_restore_into_an_unreachable_server_is_refused_before_it_starts() {
+    let f = fixture().await;
+    let source = dump(&f).await;
+    f.t.cluster.stop().await.unwrap();
+    let before = f.t.store.jobs(None, 100).await.unwrap().len();
+    let err = restore(
+        &f,
+        RestoreRequest {
+            source: RestoreSource::DumpJob(source.id.to_string()),
+            target: RestoreTarget::InPlace,
+            confirm: true,
+            confirm_name: Some("demo".into()),
+        },
+    )
+    .await
+    .unwrap_err();
+    let StartRestoreError::Preflight(checks) = &err else {
+        panic!("expected a preflight refusal, got {err:?}");
+    };
+    let reachable = checks.iter().find(|c| c.name == "reachable").unwrap();
+    assert!(!reachable.ok);
+    assert!(
+        reachable.message.contains("firewall"),
+        "{}",
+        reachable.message
+    );
+    assert!(err.to_string().contains("cannot reach"), "{err}");
+    assert_eq!(f.t.store.jobs(None, 100).await.unwrap().len(), before);
+}

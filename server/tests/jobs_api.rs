@@ -275,6 +275,26 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         "{restore_events:?}"
     );
 
+    // Preflight: every check passes for a good request, and nothing starts.
+    let jobs_before = s.t.store.jobs(None, 500).await.unwrap().len();
+    let res = http
+        .post(format!("{restores}/preflight"))
+        .json(&serde_json::json!({"source_job": id, "target": "in_place", "confirm": true, "confirm_name": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let pre: Value = res.json().await.unwrap();
+    assert_eq!(pre["ready"], true, "{pre}");
+    let names: Vec<&str> = pre["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["reachable", "versions", "extensions", "disk_space"]);
+    assert_eq!(s.t.store.jobs(None, 500).await.unwrap().len(), jobs_before);
+
     // Uploads: a dump, or a .tar.gz holding one, is accepted; anything else is a 4xx that keeps nothing.
     let uploads = format!("{}/api/v1/databases/demo/uploads", s.base);
     let archive = {

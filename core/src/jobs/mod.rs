@@ -4,6 +4,7 @@ pub mod dump;
 mod events;
 mod hub;
 mod model;
+pub mod preflight;
 mod progress;
 pub mod restore;
 mod runner;

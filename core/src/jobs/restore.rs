@@ -11,6 +11,7 @@ use sqlx::Connection;
 
 use super::dump::{self, DumpPlan, human_size};
 use super::model::{Artifact, Job, JobId, JobKind};
+use super::preflight::{self, Check};
 use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use super::upload;
 use crate::catalog::Catalog;
@@ -65,6 +66,8 @@ pub enum StartRestoreError {
     Job(#[from] JobError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{}", preflight::failures(.0).unwrap_or_default())]
+    Preflight(Vec<Check>),
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> StartRestoreError {
@@ -113,7 +116,7 @@ impl RestorePlan {
     }
 }
 
-async fn connect(t: &ConnTarget) -> anyhow::Result<sqlx::PgConnection> {
+pub(crate) async fn connect(t: &ConnTarget) -> anyhow::Result<sqlx::PgConnection> {
     let mut o = sqlx::postgres::PgConnectOptions::new()
         .host(&t.host)
         .port(t.port)
@@ -142,7 +145,49 @@ async fn database_exists(maintenance: &ConnTarget, name: &str) -> anyhow::Result
     Ok(exists)
 }
 
-/// Checks the request, then starts the restore as a job; returns the queued job at once.
+/// A checked request, ready to run.
+struct Prepared {
+    plan: RestorePlan,
+    job: JobRequest,
+}
+
+/// Runs the preflight checks for a request without starting anything.
+pub async fn preflight_restore(
+    runner: &JobRunner,
+    catalog: &Catalog,
+    config: &Config,
+    database: &str,
+    request: RestoreRequest,
+) -> Result<Vec<Check>, StartRestoreError> {
+    let prepared = prepare(runner, catalog, config, database, "preflight", request).await?;
+    Ok(checks(config, &prepared.plan).await)
+}
+
+async fn checks(config: &Config, plan: &RestorePlan) -> Vec<Check> {
+    // The restored data usually takes a few times the compressed dump; an in-place restore
+    // also keeps a safety copy about the dump's size.
+    let size = std::fs::metadata(&plan.source_file).map_or(0, |m| m.len());
+    let needed = size.saturating_mul(if plan.target == RestoreTarget::InPlace {
+        5
+    } else {
+        4
+    });
+    let target = match plan.target {
+        RestoreTarget::InPlace => plan.main.clone(),
+        RestoreTarget::NewDatabase(_) => plan.maintenance(),
+    };
+    preflight::preflight(
+        &plan.pg_bin_dir,
+        &plan.source_file,
+        &target,
+        &config.data_dir,
+        needed,
+    )
+    .await
+}
+
+/// Checks the request and the preflight, then starts the restore as a job; returns the queued
+/// job at once. Nothing starts when a check fails.
 pub async fn start_restore(
     runner: &JobRunner,
     catalog: &Catalog,
@@ -151,6 +196,25 @@ pub async fn start_restore(
     started_by: &str,
     request: RestoreRequest,
 ) -> Result<Job, StartRestoreError> {
+    let Prepared { plan, job } =
+        prepare(runner, catalog, config, database, started_by, request).await?;
+    let results = checks(config, &plan).await;
+    if results.iter().any(|c| !c.ok) {
+        return Err(StartRestoreError::Preflight(results));
+    }
+    Ok(runner
+        .submit(job, move |ctx| Box::pin(run(ctx, plan)))
+        .await?)
+}
+
+async fn prepare(
+    runner: &JobRunner,
+    catalog: &Catalog,
+    config: &Config,
+    database: &str,
+    started_by: &str,
+    request: RestoreRequest,
+) -> Result<Prepared, StartRestoreError> {
     let db = catalog.database(database).await?;
     let (source_file, source_param) = match &request.source {
         RestoreSource::DumpJob(id) => {
@@ -258,9 +322,10 @@ pub async fn start_restore(
             p
         },
     };
-    Ok(runner
-        .submit(job_request, move |ctx| Box::pin(run(ctx, plan)))
-        .await?)
+    Ok(Prepared {
+        plan,
+        job: job_request,
+    })
 }
 
 async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> {

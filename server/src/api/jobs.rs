@@ -7,6 +7,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tidemark_app::model::Job;
 use tidemark_core::jobs::dump::{StartDumpError, artifact_path, start_dump};
+use tidemark_core::jobs::restore::{
+    RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, preflight_restore,
+    start_restore,
+};
 use tidemark_core::jobs::{JobError, JobId};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
@@ -251,22 +255,80 @@ pub struct RestoreBody {
     pub confirm_name: Option<String>,
 }
 
-/// Restores a finished dump into a new database, or in place after a safety copy.
-#[utoipa::path(post, path = "/api/v1/databases/{db}/restores", tag = "jobs",
+impl From<StartRestoreError> for ApiError {
+    fn from(e: StartRestoreError) -> Self {
+        match e {
+            StartRestoreError::Provider(p) => ApiError::from(p),
+            StartRestoreError::Job(j) => ApiError::from(j),
+            StartRestoreError::Store(s) => ApiError::from(s),
+            StartRestoreError::Conflict(m) => {
+                let mut e = ApiError::new(StatusCode::CONFLICT, "database_exists", m);
+                e.field = Some("new_database".into());
+                e
+            }
+            StartRestoreError::Invalid { field, message } => {
+                let mut e =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
+                e.field = Some(field.into());
+                e
+            }
+            e @ StartRestoreError::Preflight(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "preflight_failed",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+/// The preflight checks of a restore request.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PreflightView {
+    /// True when every check passed and the restore can start.
+    pub ready: bool,
+    pub checks: Vec<CheckView>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CheckView {
+    /// reachable, versions, extensions or disk_space.
+    pub name: &'static str,
+    pub ok: bool,
+    pub message: String,
+}
+
+/// Runs the checks a restore would make, without starting it.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/restores/preflight", tag = "jobs",
     params(("db" = String, Path, description = "The database's id")),
     request_body = RestoreBody,
-    responses((status = 202, description = "The restore job, queued", body = Job),
+    responses((status = 200, description = "The checks and whether the restore can start", body = PreflightView),
               (status = 404, description = "No such database", body = ErrorBody),
-              (status = 409, description = "The new database already exists", body = ErrorBody),
-              (status = 422, description = "The request cannot be carried out; `field` says which part", body = ErrorBody)))]
-pub async fn start_restore_job(
+              (status = 422, description = "The request itself is invalid", body = ErrorBody)))]
+pub async fn preflight(
     State(state): State<AppState>,
     Path(db): Path<String>,
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
-    use tidemark_core::jobs::restore::{
-        RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, start_restore,
-    };
+) -> Result<Json<PreflightView>, ApiError> {
+    let request = restore_request(body)?;
+    let checks =
+        preflight_restore(&state.jobs, &state.catalog, &state.config, &db, request).await?;
+    Ok(Json(PreflightView {
+        ready: checks.iter().all(|c| c.ok),
+        checks: checks
+            .into_iter()
+            .map(|c| CheckView {
+                name: c.name,
+                ok: c.ok,
+                message: c.message,
+            })
+            .collect(),
+    }))
+}
+
+/// Turns the request body into a core request, or a 422 naming the field.
+fn restore_request(
+    body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<RestoreRequest, ApiError> {
     let Json(body) = body.map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -305,12 +367,28 @@ pub async fn start_restore_job(
             return Err(e);
         }
     };
-    let request = RestoreRequest {
+    Ok(RestoreRequest {
         source,
         target,
         confirm: body.confirm,
         confirm_name: body.confirm_name,
-    };
+    })
+}
+
+/// Restores a finished dump into a new database, or in place after a safety copy.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/restores", tag = "jobs",
+    params(("db" = String, Path, description = "The database's id")),
+    request_body = RestoreBody,
+    responses((status = 202, description = "The restore job, queued", body = Job),
+              (status = 404, description = "No such database", body = ErrorBody),
+              (status = 409, description = "The new database already exists", body = ErrorBody),
+              (status = 422, description = "The request cannot be carried out; `field` says which part", body = ErrorBody)))]
+pub async fn start_restore_job(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+    body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let request = restore_request(body)?;
     let job = start_restore(
         &state.jobs,
         &state.catalog,
@@ -319,22 +397,7 @@ pub async fn start_restore_job(
         ANONYMOUS,
         request,
     )
-    .await
-    .map_err(|e| match e {
-        StartRestoreError::Provider(p) => ApiError::from(p),
-        StartRestoreError::Job(j) => ApiError::from(j),
-        StartRestoreError::Store(s) => ApiError::from(s),
-        StartRestoreError::Conflict(m) => {
-            let mut e = ApiError::new(StatusCode::CONFLICT, "database_exists", m);
-            e.field = Some("new_database".into());
-            e
-        }
-        StartRestoreError::Invalid { field, message } => {
-            let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
-            e.field = Some(field.into());
-            e
-        }
-    })?;
+    .await?;
     Ok(accepted(job.into()))
 }
 

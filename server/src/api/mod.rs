@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/databases/{db}/pitr", get(databases::pitr))
         .route("/databases/{db}/dumps", post(jobs::start_dump_job))
         .route("/databases/{db}/restores", post(jobs::start_restore_job))
+        .route("/databases/{db}/restores/preflight", post(jobs::preflight))
         .route("/databases/{db}/uploads", post(jobs::upload))
         .route("/jobs", get(jobs::list))
         .route("/jobs/{id}", get(jobs::get_one))

@@ -21,6 +21,7 @@ use super::{databases, events, jobs};
         jobs::start_dump_job,
         jobs::start_restore_job,
         jobs::upload,
+        jobs::preflight,
         jobs::list,
         jobs::get_one,
         jobs::cancel,
