@@ -129,7 +129,7 @@ pub fn disk_check(free: u64, needed: u64, dir: &Path) -> Check {
 
 fn free_space(dir: &Path) -> Option<u64> {
     let stat = nix::sys::statvfs::statvfs(dir).ok()?;
-    Some(u64::from(stat.blocks_available()) * stat.fragment_size())
+    Some(stat.blocks_available() * stat.fragment_size())
 }
 
 /// Runs every check for restoring `dump_file` into `target`; `needed_bytes` is the space the
