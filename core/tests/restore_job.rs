@@ -307,3 +307,107 @@ async fn a_restore_into_an_unreachable_server_is_refused_before_it_starts() {
     assert!(err.to_string().contains("cannot reach"), "{err}");
     assert_eq!(f.t.store.jobs(None, 100).await.unwrap().len(), before);
 }
+
+/// TimescaleDB is not packaged for this machine, so the target gets SQL functions with the names of
+/// its restore procedure that write each call to the server log: the wrapper only talks to those.
+/// They go into template1, so that a database created for a restore has them.
+async fn fake_timescale_in_template(f: &TestJobs, extra: &[&str]) {
+    let pool = sqlx::PgPool::connect_with(f.t.cluster.connect_options("template1"))
+        .await
+        .unwrap();
+    for name in ["pre", "post"] {
+        sqlx::query(&format!(
+            "CREATE FUNCTION timescaledb_{name}_restore() RETURNS boolean LANGUAGE plpgsql AS $$
+             BEGIN RAISE LOG 'fake-timescaledb: {name}_restore in %', current_database(); RETURN true; END $$"
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    for stmt in extra {
+        sqlx::query(stmt).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+}
+
+/// The fake procedure's calls for one database, in order, from the server log.
+fn timescale_calls(f: &TestJobs, db: &str) -> Vec<String> {
+    let log = std::fs::read_to_string(&f.t.cluster.paths.log_file).unwrap();
+    log.lines()
+        .filter_map(|l| {
+            l.split_once("fake-timescaledb: ")
+                .map(|(_, rest)| rest.to_string())
+        })
+        .filter(|rest| rest.ends_with(&format!(" in {db}")))
+        .collect()
+}
+
+async fn log_lines(f: &TestJobs, job: &Job) -> Vec<String> {
+    f.t.store
+        .events_after(&job.id, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.body {
+            tidemark_core::jobs::EventBody::Log { line } => Some(line),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_timescaledb_target_is_restored_between_pre_and_post_with_one_process() {
+    let f = fixture().await;
+    let source = dump(&f).await;
+    fake_timescale_in_template(&f, &[]).await;
+    let job = restore(&f, new_db(&source, "ts_ok")).await.unwrap();
+    let job = finished(&f, &job.id).await;
+    assert_eq!(job.status.name(), "succeeded", "{:?}", job.summary);
+    assert_eq!(
+        timescale_calls(&f, "ts_ok"),
+        ["pre_restore in ts_ok", "post_restore in ts_ok"]
+    );
+    let log = log_lines(&f, &job).await.join("\n");
+    assert!(log.contains("restoring with one process"), "{log}");
+    assert_eq!(count(&f, "ts_ok", "customers").await, 200);
+}
+
+#[tokio::test]
+async fn post_restore_runs_even_when_the_restore_fails() {
+    let f = fixture().await;
+    let source = dump(&f).await;
+    // A view on a table the dump replaces makes pg_restore's clean-up fail.
+    fake_timescale_in_template(
+        &f,
+        &[
+            "CREATE TABLE customers (id int)",
+            "CREATE VIEW customers_view AS SELECT * FROM customers",
+        ],
+    )
+    .await;
+    let job = restore(&f, new_db(&source, "ts_fail")).await.unwrap();
+    let job = finished(&f, &job.id).await;
+    assert_eq!(job.status.name(), "failed");
+    assert!(
+        job.summary
+            .as_deref()
+            .unwrap()
+            .contains("pg_restore failed"),
+        "{:?}",
+        job.summary
+    );
+    assert_eq!(
+        timescale_calls(&f, "ts_fail"),
+        ["pre_restore in ts_fail", "post_restore in ts_fail"]
+    );
+    // The half-filled new database was removed.
+    let admin = sqlx::PgPool::connect_with(f.t.cluster.connect_options("postgres"))
+        .await
+        .unwrap();
+    let left: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'ts_fail')")
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert!(!left);
+}

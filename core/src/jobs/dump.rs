@@ -52,9 +52,16 @@ pub async fn start_dump(
             db.name
         )));
     }
+    let target = catalog.connection(database).await?;
+    // Recorded so that a restore can check it against its target (unknown if unreachable now).
+    let timescaledb = super::timescale::detect(&target)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| t.version);
     let plan = DumpPlan {
         pg_bin_dir: config.pg_bin_dir.clone(),
-        target: catalog.connection(database).await?,
+        target,
         artifacts_dir: config.artifacts_dir(),
         database_id: db.id.clone(),
     };
@@ -65,6 +72,7 @@ pub async fn start_dump(
         params: serde_json::json!({
             "database": db.main_database,
             "format": "custom",
+            "timescaledb_version": timescaledb,
         }),
     };
     Ok(runner

@@ -8,6 +8,7 @@ pub mod preflight;
 mod progress;
 pub mod restore;
 mod runner;
+pub mod timescale;
 pub mod upload;
 
 pub use events::{EventBody, JobEvent, ProgressView};

@@ -13,6 +13,7 @@ use super::dump::{self, DumpPlan, human_size};
 use super::model::{Artifact, Job, JobId, JobKind};
 use super::preflight::{self, Check};
 use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
+use super::timescale;
 use super::upload;
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -95,6 +96,8 @@ struct RestorePlan {
     artifacts_dir: PathBuf,
     database_id: String,
     parallel: u32,
+    /// The TimescaleDB version the dump was taken with, when known.
+    dumped_timescaledb: Option<String>,
 }
 
 impl RestorePlan {
@@ -216,7 +219,7 @@ async fn prepare(
     request: RestoreRequest,
 ) -> Result<Prepared, StartRestoreError> {
     let db = catalog.database(database).await?;
-    let (source_file, source_param) = match &request.source {
+    let (source_file, source_param, dumped_timescaledb) = match &request.source {
         RestoreSource::DumpJob(id) => {
             let source_id = JobId::parse(id)
                 .ok_or_else(|| invalid("source_job", format!("'{id}' is not a job id.")))?;
@@ -235,9 +238,13 @@ async fn prepare(
                     ),
                 ));
             }
+            let timescaledb = source.params["timescaledb_version"]
+                .as_str()
+                .map(str::to_string);
             (
                 file,
                 serde_json::json!({ "source_job": source_id.as_str() }),
+                timescaledb,
             )
         }
         RestoreSource::Upload(id) => {
@@ -249,7 +256,7 @@ async fn prepare(
                         format!("There is no upload with the id '{id}'."),
                     )
                 })?;
-            (file, serde_json::json!({ "source_upload": id }))
+            (file, serde_json::json!({ "source_upload": id }), None)
         }
     };
     let main = catalog.connection(database).await?;
@@ -310,6 +317,7 @@ async fn prepare(
             .map(|n| u32::try_from(n.get()).unwrap_or(1))
             .unwrap_or(1)
             .clamp(1, 4),
+        dumped_timescaledb,
     };
     let job_request = JobRequest {
         kind: JobKind::Restore,
@@ -378,7 +386,7 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
         }
     }
 
-    let result = restore_entries(&ctx, &plan, &entries).await;
+    let result = restore_with_timescale(&ctx, &plan, &entries).await;
     let restored = match result {
         Ok(Some(n)) => n,
         other => {
@@ -423,23 +431,57 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
     })
 }
 
-/// Runs pg_restore; `None` when cancelled.
+/// Wraps the restore in TimescaleDB's procedure when the target has it.
+async fn restore_with_timescale(
+    ctx: &JobContext,
+    plan: &RestorePlan,
+    entries: &HashSet<u32>,
+) -> anyhow::Result<Option<u64>> {
+    let destination = plan.destination();
+    let Some(ts) = timescale::detect(&destination).await? else {
+        return restore_entries(ctx, plan, entries, plan.parallel).await;
+    };
+    if let Some(refusal) =
+        timescale::version_mismatch(plan.dumped_timescaledb.as_deref(), ts.version.as_deref())
+    {
+        anyhow::bail!(refusal);
+    }
+    if plan.dumped_timescaledb.is_none() || ts.version.is_none() {
+        ctx.progress
+            .log("TimescaleDB: the versions of the dump and the target could not both be read, so they were not compared.")
+            .await?;
+    }
+    ctx.progress
+        .log("TimescaleDB found on the target: running timescaledb_pre_restore(), then restoring with one process.")
+        .await?;
+    timescale::call(&destination, "timescaledb_pre_restore").await?;
+    let result = restore_entries(ctx, plan, entries, 1).await;
+    // After a failure or a cancel too: the database must not stay in restore mode.
+    let post = timescale::call(&destination, "timescaledb_post_restore").await;
+    ctx.progress
+        .log(&match &post {
+            Ok(()) => "TimescaleDB: timescaledb_post_restore() done.".to_string(),
+            Err(e) => format!("TimescaleDB: timescaledb_post_restore() failed: {e:#}"),
+        })
+        .await?;
+    let restored = result?;
+    post?;
+    Ok(restored)
+}
+
+/// Runs pg_restore with `parallel` processes; `None` when cancelled.
 async fn restore_entries(
     ctx: &JobContext,
     plan: &RestorePlan,
     entries: &HashSet<u32>,
+    parallel: u32,
 ) -> anyhow::Result<Option<u64>> {
     let total = u64::try_from(entries.len()).unwrap_or_default();
     ctx.progress
         .phase("restoring", "entries", Some(total))
         .await?;
     let destination = plan.destination();
-    let cmd = pg_restore::restore(
-        &plan.pg_bin_dir,
-        &destination,
-        &plan.source_file,
-        plan.parallel,
-    );
+    let cmd = pg_restore::restore(&plan.pg_bin_dir, &destination, &plan.source_file, parallel);
     let mut tool = Streaming::spawn(&cmd)?;
     let mut seen: HashSet<u32> = HashSet::new();
     let status = loop {
