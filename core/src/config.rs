@@ -25,6 +25,8 @@ pub struct Config {
     pub embedded_port: Option<u16>,
     /// Directory holding the compiled site: wasm, JS, CSS (`TIDEMARK_SITE_ROOT`, default target/site).
     pub site_root: PathBuf,
+    /// Largest dump that can be uploaded, in bytes (`TIDEMARK_MAX_UPLOAD_BYTES`, default 10 GiB).
+    pub max_upload_bytes: u64,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
             embedded: true,
             embedded_port: None,
             site_root: PathBuf::from("target/site"),
+            max_upload_bytes: 10 << 30,
         }
     }
 }
@@ -63,6 +66,7 @@ struct FileConfig {
     embedded: Option<bool>,
     embedded_port: Option<u16>,
     site_root: Option<PathBuf>,
+    max_upload_bytes: Option<u64>,
 }
 
 impl Config {
@@ -148,6 +152,19 @@ impl Config {
             .or(file.site_root)
         {
             c.site_root = non_empty_path("TIDEMARK_SITE_ROOT", v)?;
+        }
+        if let Some(v) = env("TIDEMARK_MAX_UPLOAD_BYTES") {
+            c.max_upload_bytes = match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(invalid(
+                        "TIDEMARK_MAX_UPLOAD_BYTES",
+                        &format!("'{v}' is not a positive number of bytes"),
+                    ));
+                }
+            };
+        } else if let Some(v) = file.max_upload_bytes {
+            c.max_upload_bytes = v;
         }
         Ok(c)
     }
@@ -273,6 +290,9 @@ mod tests {
         let e =
             Config::from_sources(None, env_of(&[("TIDEMARK_EMBEDDED_PORT", "70000")])).unwrap_err();
         assert!(e.to_string().contains("TIDEMARK_EMBEDDED_PORT"), "{e}");
+        let e = Config::from_sources(None, env_of(&[("TIDEMARK_MAX_UPLOAD_BYTES", "lots")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("TIDEMARK_MAX_UPLOAD_BYTES"), "{e}");
         let e = Config::from_sources(None, env_of(&[("TIDEMARK_EMBEDDED", "maybe")])).unwrap_err();
         assert!(e.to_string().contains("TIDEMARK_EMBEDDED"), "{e}");
     }

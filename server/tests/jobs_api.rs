@@ -375,6 +375,60 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         "{upload_events:?}"
     );
 
+    // A directory-format dump, archived, restores too.
+    let dump_dir = s.t.dir.path().join("demo.dir");
+    let target = s.t.cluster.conn_target();
+    let made = std::process::Command::new(s.t.config.pg_bin("pg_dump"))
+        .args(["--format=directory", "--no-owner", "--dbname=demo"])
+        .arg(format!("--file={}", dump_dir.display()))
+        .arg(format!("--host={}", target.host))
+        .arg(format!("--port={}", target.port))
+        .arg("--username=postgres")
+        .env("PGPASSWORD", target.password.as_ref().unwrap().expose())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let archive = {
+        let mut tar = tar::Builder::new(Vec::new());
+        tar.append_dir_all("demo.dir", &dump_dir).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    };
+    let upload: Value = http
+        .post(&uploads)
+        .body(archive)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(upload["received_as"], "directory", "{upload}");
+    let res = http
+        .post(&restores)
+        .json(&serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_directory"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+    let dir_job: Value = res.json().await.unwrap();
+    let res = http
+        .get(format!(
+            "{}/api/v1/jobs/{}/events",
+            s.base,
+            dir_job["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let dir_events = parse_sse(&res.text().await.unwrap());
+    assert_eq!(
+        dir_events.last().unwrap().2["status"]["state"],
+        "succeeded",
+        "{dir_events:?}"
+    );
+
     // No secret in what the API says about the job.
     let password = std::fs::read_to_string(s.t.config.secrets_dir().join("main.password")).unwrap();
     let all = format!("{job}{list}{events:?}");

@@ -248,14 +248,12 @@ async fn prepare(
             )
         }
         RestoreSource::Upload(id) => {
-            let file = upload::upload_path(&config.artifacts_dir(), id)
-                .filter(|f| f.is_file())
-                .ok_or_else(|| {
-                    invalid(
-                        "source_upload",
-                        format!("There is no upload with the id '{id}'."),
-                    )
-                })?;
+            let file = upload::upload_path(&config.artifacts_dir(), id).ok_or_else(|| {
+                invalid(
+                    "source_upload",
+                    format!("There is no upload with the id '{id}'."),
+                )
+            })?;
             (file, serde_json::json!({ "source_upload": id }), None)
         }
     };

@@ -16,6 +16,8 @@ pub enum DumpKind {
     Custom,
     /// A gzip stream, expected to be a tar archive holding a dump.
     Gzip,
+    /// A tar archive of a directory-format dump (its `toc.dat` and data files).
+    Directory,
     /// Text that looks like SQL.
     PlainSql,
     Unknown,
@@ -82,12 +84,20 @@ pub fn uploads_dir(artifacts_dir: &Path) -> PathBuf {
     artifacts_dir.join("uploads")
 }
 
-/// The dump of an upload, if the id is well-formed.
+/// The dump of an upload (a custom-format file, or a directory-format dump's directory), if the
+/// id is well-formed and the upload exists.
 pub fn upload_path(artifacts_dir: &Path, id: &str) -> Option<PathBuf> {
     let well_formed = id.starts_with("up-")
         && id.len() <= 64
         && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    well_formed.then(|| uploads_dir(artifacts_dir).join(format!("{id}.dump")))
+    if !well_formed {
+        return None;
+    }
+    let dir = uploads_dir(artifacts_dir);
+    [format!("{id}.dump"), format!("{id}.dir")]
+        .into_iter()
+        .map(|name| dir.join(name))
+        .find(|p| p.exists())
 }
 
 struct Removed(PathBuf);
@@ -138,34 +148,82 @@ pub async fn receive(
     if received == 0 {
         return Err(UploadError::Empty);
     }
-    let final_path = dir.join(format!("{id}.dump"));
-    let kind = sniff(&head);
-    match kind {
-        DumpKind::Custom => tokio::fs::rename(&partial.0, &final_path).await?,
-        DumpKind::Gzip => {
+    let file_path = dir.join(format!("{id}.dump"));
+    let dir_path = dir.join(format!("{id}.dir"));
+    let received_as = match sniff(&head) {
+        DumpKind::Custom => {
+            tokio::fs::rename(&partial.0, &file_path).await?;
+            DumpKind::Custom
+        }
+        DumpKind::Gzip | DumpKind::Directory => {
             let from = partial.0.clone();
-            let to = final_path.clone();
-            tokio::task::spawn_blocking(move || extract_dump(&from, &to))
+            let (to_file, to_dir) = (file_path.clone(), dir_path.clone());
+            tokio::task::spawn_blocking(move || extract_dump(&from, &to_file, &to_dir))
                 .await
-                .map_err(|e| UploadError::BadArchive(e.to_string()))??;
+                .map_err(|e| UploadError::BadArchive(e.to_string()))??
         }
         DumpKind::PlainSql => return Err(UploadError::PlainSql),
         DumpKind::Unknown => return Err(UploadError::NotADump),
-    }
-    let size_bytes = tokio::fs::metadata(&final_path).await?.len();
+    };
+    let size_bytes = if received_as == DumpKind::Directory {
+        dir_size(&dir_path)?
+    } else {
+        tokio::fs::metadata(&file_path).await?.len()
+    };
     Ok(Upload {
         id,
-        received_as: kind,
+        received_as,
         size_bytes,
     })
 }
 
-/// Takes the first custom-format dump out of a .tar.gz archive, streaming.
-fn extract_dump(archive: &Path, to: &Path) -> Result<(), UploadError> {
+fn dir_size(dir: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        total += entry?.metadata()?.len();
+    }
+    Ok(total)
+}
+
+/// Takes a dump out of a .tar.gz archive, streaming: the first custom-format file, or a
+/// directory-format dump (the folder of its `toc.dat`, whose files are extracted together).
+fn extract_dump(archive: &Path, to_file: &Path, to_dir: &Path) -> Result<DumpKind, UploadError> {
     let bad = |e: std::io::Error| UploadError::BadArchive(e.to_string());
-    let gz = flate2::read::GzDecoder::new(std::fs::File::open(archive)?);
-    let mut tar = tar::Archive::new(gz);
-    for entry in tar.entries().map_err(bad)? {
+    let open = || -> Result<tar::Archive<flate2::read::GzDecoder<std::fs::File>>, UploadError> {
+        Ok(tar::Archive::new(flate2::read::GzDecoder::new(
+            std::fs::File::open(archive)?,
+        )))
+    };
+    // First pass: is there a directory-format dump?
+    let mut toc_folder: Option<PathBuf> = None;
+    for entry in open()?.entries().map_err(bad)? {
+        let entry = entry.map_err(bad)?;
+        let path = entry.path().map_err(bad)?.into_owned();
+        if path.file_name().is_some_and(|n| n == "toc.dat") {
+            toc_folder = Some(path.parent().map(Path::to_path_buf).unwrap_or_default());
+            break;
+        }
+    }
+    if let Some(folder) = toc_folder {
+        let partial = RemovedDir(to_dir.with_extension("extracting"));
+        std::fs::create_dir_all(&partial.0)?;
+        for entry in open()?.entries().map_err(bad)? {
+            let mut entry = entry.map_err(bad)?;
+            let path = entry.path().map_err(bad)?.into_owned();
+            // Only plain files directly in the dump's folder; no paths that climb out of it.
+            let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+                continue;
+            };
+            if parent != folder || !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let mut out = std::fs::File::create(partial.0.join(name))?;
+            std::io::copy(&mut entry, &mut out).map_err(bad)?;
+        }
+        std::fs::rename(&partial.0, to_dir)?;
+        return Ok(DumpKind::Directory);
+    }
+    for entry in open()?.entries().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
         if !entry.header().entry_type().is_file() {
             continue;
@@ -174,15 +232,24 @@ fn extract_dump(archive: &Path, to: &Path) -> Result<(), UploadError> {
         if entry.read_exact(&mut magic).is_err() || &magic != b"PGDMP" {
             continue;
         }
-        let partial = Removed(to.with_extension("extracting"));
+        let partial = Removed(to_file.with_extension("extracting"));
         let mut out = std::fs::File::create(&partial.0)?;
         std::io::Write::write_all(&mut out, &magic)?;
         std::io::copy(&mut entry, &mut out).map_err(bad)?;
         out.sync_all()?;
-        std::fs::rename(&partial.0, to)?;
-        return Ok(());
+        std::fs::rename(&partial.0, to_file)?;
+        return Ok(DumpKind::Gzip);
     }
     Err(UploadError::NoDumpInArchive)
+}
+
+/// A directory being filled, removed when dropped (a no-op once it has been renamed away).
+struct RemovedDir(PathBuf);
+
+impl Drop for RemovedDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +299,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_directory_format_dump_in_an_archive_is_kept_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tar = tar::Builder::new(Vec::new());
+        for (name, content) in [
+            ("demo.dir/toc.dat", &b"PGDMP-toc"[..]),
+            ("demo.dir/3355.dat.gz", &b"data"[..]),
+            ("notes.txt", &b"not part of the dump"[..]),
+        ] {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, name, content).unwrap();
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+        let up = receive(dir.path(), 1 << 20, &gz.finish().unwrap()[..])
+            .await
+            .unwrap();
+        assert_eq!(up.received_as, DumpKind::Directory);
+        let path = upload_path(dir.path(), &up.id).unwrap();
+        assert!(path.is_dir());
+        let mut names: Vec<_> = std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["3355.dat.gz", "toc.dat"]);
+    }
+
+    #[tokio::test]
     async fn refusals_leave_nothing_behind() {
         let dir = tempfile::tempdir().unwrap();
         type Expect = fn(&UploadError) -> bool;
@@ -266,9 +364,16 @@ mod tests {
 
     #[test]
     fn upload_ids_from_requests_are_checked() {
-        let dir = Path::new("/a");
-        assert!(upload_path(dir, "up-20261122000000-abc").is_some());
-        assert!(upload_path(dir, "../x").is_none());
-        assert!(upload_path(dir, "up-../../etc").is_none());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(uploads_dir(dir.path())).unwrap();
+        std::fs::write(
+            uploads_dir(dir.path()).join("up-20261122000000-abc.dump"),
+            b"PGDMP",
+        )
+        .unwrap();
+        assert!(upload_path(dir.path(), "up-20261122000000-abc").is_some());
+        assert!(upload_path(dir.path(), "up-20261122000000-none").is_none());
+        assert!(upload_path(dir.path(), "../x").is_none());
+        assert!(upload_path(dir.path(), "up-../../etc").is_none());
     }
 }

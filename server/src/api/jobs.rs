@@ -401,21 +401,20 @@ pub async fn start_restore_job(
     Ok(accepted(job.into()))
 }
 
-/// Size limit of an uploaded dump: 10 GiB.
-const MAX_UPLOAD_BYTES: u64 = 10 << 30;
-
 /// A checked upload.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct UploadView {
     /// Pass it as `source_upload` to a restore.
     pub upload_id: String,
-    /// `custom` (pg_dump's custom format) or `tar_gz` (an archive the dump was taken out of).
+    /// `custom` (pg_dump's custom format), `tar_gz` (a custom-format dump taken out of an archive)
+    /// or `directory` (a directory-format dump taken out of an archive).
     pub received_as: &'static str,
     pub size_bytes: u64,
 }
 
 /// Uploads a dump to restore (the request body is the file): pg_dump's custom format, or a .tar.gz
-/// archive holding one, such as a downloaded Scalingo backup. Anything else is refused.
+/// archive holding one (such as a downloaded Scalingo backup) or holding a directory-format dump.
+/// Anything else is refused.
 #[utoipa::path(post, path = "/api/v1/databases/{db}/uploads", tag = "jobs",
     params(("db" = String, Path, description = "The database's id")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -433,34 +432,38 @@ pub async fn upload(
     state.catalog.database(&db).await?;
     let reader =
         tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
-    let up = receive(&state.config.artifacts_dir(), MAX_UPLOAD_BYTES, reader)
-        .await
-        .map_err(|e| match &e {
-            UploadError::TooLarge { .. } => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "upload_too_large",
-                e.to_string(),
-            ),
-            e if e.is_client_error() => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "not_a_dump",
-                e.to_string(),
-            ),
-            e => {
-                tracing::error!(error = %e, "cannot store an upload");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "The upload could not be stored; the server log says why.",
-                )
-            }
-        })?;
+    let up = receive(
+        &state.config.artifacts_dir(),
+        state.config.max_upload_bytes,
+        reader,
+    )
+    .await
+    .map_err(|e| match &e {
+        UploadError::TooLarge { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload_too_large",
+            e.to_string(),
+        ),
+        e if e.is_client_error() => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_dump",
+            e.to_string(),
+        ),
+        e => {
+            tracing::error!(error = %e, "cannot store an upload");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "The upload could not be stored; the server log says why.",
+            )
+        }
+    })?;
     let view = UploadView {
         upload_id: up.id,
-        received_as: if up.received_as == DumpKind::Gzip {
-            "tar_gz"
-        } else {
-            "custom"
+        received_as: match up.received_as {
+            DumpKind::Gzip => "tar_gz",
+            DumpKind::Directory => "directory",
+            _ => "custom",
         },
         size_bytes: up.size_bytes,
     };
