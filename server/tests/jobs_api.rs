@@ -46,6 +46,24 @@ fn parse_sse(text: &str) -> Vec<(u64, String, Value)> {
         .collect()
 }
 
+/// Starts a restore (expecting 202) and reads its whole event stream, which ends with the job.
+async fn restore_and_follow(
+    http: &reqwest::Client,
+    base: &str,
+    body: Value,
+) -> Vec<(u64, String, Value)> {
+    let res = http
+        .post(format!("{base}/api/v1/databases/demo/restores"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202, "{body}");
+    let job: Value = res.json().await.unwrap();
+    let url = format!("{base}/api/v1/jobs/{}/events", job["id"].as_str().unwrap());
+    parse_sse(&http.get(url).send().await.unwrap().text().await.unwrap())
+}
+
 #[tokio::test]
 async fn a_dump_followed_live_then_resumed_then_downloaded() {
     let s = serve().await;
@@ -251,24 +269,7 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         res.json::<Value>().await.unwrap()["error"]["code"],
         "invalid_body"
     );
-    let res = http
-        .post(&restores)
-        .json(&serde_json::json!({"source_job": id, "target": "new_database", "new_database": "demo_copy"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let restore_job: Value = res.json().await.unwrap();
-    let res = http
-        .get(format!(
-            "{}/api/v1/jobs/{}/events",
-            s.base,
-            restore_job["id"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap();
-    let restore_events = parse_sse(&res.text().await.unwrap());
+    let restore_events = restore_and_follow(&http, &s.base, serde_json::json!({"source_job": id, "target": "new_database", "new_database": "demo_copy"})).await;
     assert_eq!(
         restore_events.last().unwrap().2["status"]["state"],
         "succeeded",
@@ -351,24 +352,7 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422, "one source at a time");
-    let res = http
-        .post(&restores)
-        .json(&serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_upload"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let from_upload: Value = res.json().await.unwrap();
-    let res = http
-        .get(format!(
-            "{}/api/v1/jobs/{}/events",
-            s.base,
-            from_upload["id"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap();
-    let upload_events = parse_sse(&res.text().await.unwrap());
+    let upload_events = restore_and_follow(&http, &s.base, serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_upload"})).await;
     assert_eq!(
         upload_events.last().unwrap().2["status"]["state"],
         "succeeded",
@@ -405,24 +389,7 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         .await
         .unwrap();
     assert_eq!(upload["received_as"], "directory", "{upload}");
-    let res = http
-        .post(&restores)
-        .json(&serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_directory"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
-    let dir_job: Value = res.json().await.unwrap();
-    let res = http
-        .get(format!(
-            "{}/api/v1/jobs/{}/events",
-            s.base,
-            dir_job["id"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap();
-    let dir_events = parse_sse(&res.text().await.unwrap());
+    let dir_events = restore_and_follow(&http, &s.base, serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_directory"})).await;
     assert_eq!(
         dir_events.last().unwrap().2["status"]["state"],
         "succeeded",

@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 
 use super::model::{Artifact, Job, JobKind};
 use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
@@ -108,28 +107,9 @@ impl Drop for PartialFile {
     }
 }
 
-fn connect_options(t: &ConnTarget) -> PgConnectOptions {
-    let mut o = PgConnectOptions::new()
-        .host(&t.host)
-        .port(t.port)
-        .username(&t.user)
-        .database(&t.dbname)
-        .application_name("tidemark");
-    if let Some(p) = &t.password {
-        o = o.password(p.expose());
-    }
-    o.disable_statement_logging()
-}
-
 /// How many tables pg_dump will write the data of, from the catalog.
 pub async fn count_tables(target: &ConnTarget) -> anyhow::Result<u64> {
-    let mut conn = tokio::time::timeout(
-        Duration::from_secs(15),
-        sqlx::PgConnection::connect_with(&connect_options(target)),
-    )
-    .await
-    .context("the database did not answer within 15 s")?
-    .with_context(|| format!("cannot connect to {}:{}", target.host, target.port))?;
+    let mut conn = target.connect().await?;
     let n: i64 = sqlx::query_scalar(TABLES_TO_DUMP_SQL)
         .fetch_one(&mut conn)
         .await

@@ -146,7 +146,7 @@ pub async fn preflight(
     // Reachable and authenticating, within a bound.
     let mut server_major = None;
     let mut available: Option<BTreeSet<String>> = None;
-    match super::restore::connect(target).await {
+    match target.connect().await {
         Ok(mut conn) => {
             checks.push(check("reachable", true, format!("{}:{} answers and accepts the login.", target.host, target.port)));
             server_major = sqlx::query_scalar::<_, String>("SHOW server_version")

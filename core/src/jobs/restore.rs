@@ -119,27 +119,8 @@ impl RestorePlan {
     }
 }
 
-pub(crate) async fn connect(t: &ConnTarget) -> anyhow::Result<sqlx::PgConnection> {
-    let mut o = sqlx::postgres::PgConnectOptions::new()
-        .host(&t.host)
-        .port(t.port)
-        .username(&t.user)
-        .database(&t.dbname)
-        .application_name("tidemark");
-    if let Some(p) = &t.password {
-        o = o.password(p.expose());
-    }
-    tokio::time::timeout(
-        Duration::from_secs(15),
-        sqlx::PgConnection::connect_with(&o),
-    )
-    .await
-    .context("the database server did not answer within 15 s")?
-    .with_context(|| format!("cannot connect to {}:{}/{}", t.host, t.port, t.dbname))
-}
-
 async fn database_exists(maintenance: &ConnTarget, name: &str) -> anyhow::Result<bool> {
-    let mut conn = connect(maintenance).await?;
+    let mut conn = maintenance.connect().await?;
     let exists = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(name)
         .fetch_one(&mut conn)
@@ -375,7 +356,7 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
             ctx.progress
                 .phase("creating the database", "", None)
                 .await?;
-            let mut conn = connect(&plan.maintenance()).await?;
+            let mut conn = plan.maintenance().connect().await?;
             sqlx::query(&format!("CREATE DATABASE {}", quote_ident(name)))
                 .execute(&mut conn)
                 .await
@@ -390,7 +371,7 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
         other => {
             // A new database that did not fill completely is removed: nothing half-written stays.
             if let RestoreTarget::NewDatabase(name) = &plan.target
-                && let Ok(mut conn) = connect(&plan.maintenance()).await
+                && let Ok(mut conn) = plan.maintenance().connect().await
             {
                 let _ = sqlx::query(&format!(
                     "DROP DATABASE IF EXISTS {} WITH (FORCE)",

@@ -16,7 +16,7 @@ pub struct Timescale {
 
 /// Whether the database has TimescaleDB's restore procedure, and which version.
 pub async fn detect(target: &ConnTarget) -> anyhow::Result<Option<Timescale>> {
-    let mut conn = super::restore::connect(target).await?;
+    let mut conn = target.connect().await?;
     let (version, has_procedure): (Option<String>, bool) = sqlx::query_as(
         "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),
                 to_regprocedure('timescaledb_pre_restore()') IS NOT NULL",
@@ -41,7 +41,7 @@ pub fn version_mismatch(dumped: Option<&str>, target: Option<&str>) -> Option<St
 
 /// Runs one of the restore procedure's functions, turning a missing right into a sentence.
 pub async fn call(target: &ConnTarget, function: &str) -> anyhow::Result<()> {
-    let mut conn = super::restore::connect(target).await?;
+    let mut conn = target.connect().await?;
     let result = sqlx::query(&format!("SELECT {function}()"))
         .execute(&mut conn)
         .await;

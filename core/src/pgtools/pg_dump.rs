@@ -16,6 +16,34 @@ pub struct ConnTarget {
 }
 
 impl ConnTarget {
+    /// Opens one connection, giving up after 15 s with a sentence that names the server.
+    pub async fn connect(&self) -> anyhow::Result<sqlx::PgConnection> {
+        use anyhow::Context;
+        use sqlx::{ConnectOptions, Connection};
+        let mut o = sqlx::postgres::PgConnectOptions::new()
+            .host(&self.host)
+            .port(self.port)
+            .username(&self.user)
+            .database(&self.dbname)
+            .application_name("tidemark");
+        if let Some(p) = &self.password {
+            o = o.password(p.expose());
+        }
+        let o = o.disable_statement_logging();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(15),
+            sqlx::PgConnection::connect_with(&o),
+        )
+        .await
+        .context("the database server did not answer within 15 s")?
+        .with_context(|| {
+            format!(
+                "cannot connect to {}:{}/{}",
+                self.host, self.port, self.dbname
+            )
+        })
+    }
+
     pub(crate) fn apply(&self, cmd: ToolCommand) -> ToolCommand {
         let cmd = cmd
             .arg(format!("--host={}", self.host))
