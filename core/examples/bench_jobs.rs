@@ -77,7 +77,10 @@ async fn main() {
     let rounds = 3;
     let t = TestCluster::start().await;
     let runner = JobRunner::new(EventHub::new(t.store.clone()), 2);
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]);
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
+        vec![t.cluster.clone()],
+        t.store.clone(),
+    ))]);
 
     println!("Loading pgbench data at scale {scale}...");
     let mut init = tool(&t, "pgbench");

@@ -87,7 +87,7 @@ impl TestJobs {
         let t = TestCluster::start().await;
         let runner = crate::jobs::JobRunner::new(crate::jobs::EventHub::new(t.store.clone()), 2);
         let catalog = crate::Catalog::new(vec![Arc::new(
-            crate::provider::local::LocalProvider::new(vec![t.cluster.clone()]),
+            crate::provider::local::LocalProvider::new(vec![t.cluster.clone()], t.store.clone()),
         )]);
         TestJobs { t, runner, catalog }
     }

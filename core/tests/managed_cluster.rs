@@ -15,7 +15,10 @@ async fn a_new_cluster_has_a_backup_and_a_window_and_is_reused_on_restart() {
     let t = TestCluster::start().await;
     let cluster = t.cluster.clone();
     let port = cluster.port;
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![cluster.clone()]))]);
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
+        vec![cluster.clone()],
+        t.store.clone(),
+    ))]);
 
     let dbs = catalog.databases().await.unwrap();
     assert_eq!(dbs.len(), 1);
@@ -81,7 +84,7 @@ async fn a_new_cluster_has_a_backup_and_a_window_and_is_reused_on_restart() {
         .await
         .unwrap();
     assert_eq!(again.port, port);
-    let provider = LocalProvider::new(vec![again.clone()]);
+    let provider = LocalProvider::new(vec![again.clone()], t.store.clone());
     assert_eq!(provider.backups("demo").await.unwrap().len(), 1);
     let after: i64 = sqlx::query_scalar("SELECT count(*) FROM customers")
         .fetch_one(again.pool())

@@ -120,7 +120,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             ManagedCluster::ensure(&config, &store, embedded_spec(&config), run_as.clone()).await?;
         clusters.push(cluster);
     }
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(clusters.clone()))]);
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
+        clusters.clone(),
+        store.clone(),
+    ))]);
     let listen = config.listen;
     let state = AppState::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS);
     let jobs = state.jobs.clone();

@@ -16,7 +16,10 @@ struct Served {
 
 async fn serve() -> Served {
     let t = TestCluster::start().await;
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]);
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
+        vec![t.cluster.clone()],
+        t.store.clone(),
+    ))]);
     let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -40,7 +40,10 @@ fn json(text: &str) -> Value {
 #[tokio::test]
 async fn api_and_pages_show_the_real_window_and_backups() {
     let t = TestCluster::start().await;
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(vec![t.cluster.clone()]))]);
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
+        vec![t.cluster.clone()],
+        t.store.clone(),
+    ))]);
     let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
     let app = router(state);
 

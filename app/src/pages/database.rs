@@ -9,7 +9,7 @@ use super::not_found::DatabaseNotFound;
 use super::overview::StatusPill;
 use super::{LoadError, error_text};
 use crate::format;
-use crate::model::{Backup, BackupStatus, BackupsTab, PitrWindow};
+use crate::model::{Backup, BackupMethod, BackupStatus, BackupsTab, PitrWindow};
 use crate::server_fns::load_backups_tab;
 
 #[component]
@@ -58,7 +58,7 @@ fn Tab(tab: BackupsTab) -> impl IntoView {
             <span class="tab tab-active" aria-current="page">"Backups"</span>
         </div>
         {database.features.pitr.then(|| view! { <PitrBlock window backups=backups.clone()/> })}
-        <BackupsBlock backups/>
+        <BackupsBlock database=database.id.clone() backups/>
     }
 }
 
@@ -124,7 +124,7 @@ fn PitrBlock(window: PitrWindow, backups: Vec<Backup>) -> impl IntoView {
 }
 
 #[component]
-fn BackupsBlock(backups: Vec<Backup>) -> impl IntoView {
+fn BackupsBlock(database: String, backups: Vec<Backup>) -> impl IntoView {
     let count = backups.len();
     let rows = backups
         .into_iter()
@@ -134,6 +134,11 @@ fn BackupsBlock(backups: Vec<Backup>) -> impl IntoView {
                 BackupStatus::Error => "pill pill-bad",
                 BackupStatus::Running | BackupStatus::Scheduled => "pill pill-wait",
             };
+            let logical = matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic);
+            let download = (logical && b.status == BackupStatus::Done).then(|| {
+                let href = format!("/api/v1/databases/{database}/backups/{}/download", b.id);
+                view! { <a class="link-button" href=href download="">"Download"</a> }
+            });
             let duration = b
                 .finished_at
                 .map(|f| format::span(&b.created_at, &f))
@@ -147,6 +152,7 @@ fn BackupsBlock(backups: Vec<Backup>) -> impl IntoView {
                     <td data-label="Size" class="num">{b.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</td>
                     <td data-label="Duration" class="num">{duration}</td>
                     <td data-label="Status"><span class=status_class>{b.status.label()}</span></td>
+                    <td data-label="Archive">{download}</td>
                 </tr>
             }
         })
@@ -167,6 +173,7 @@ fn BackupsBlock(backups: Vec<Backup>) -> impl IntoView {
                                 <th scope="col" class="num">"Size"</th>
                                 <th scope="col" class="num">"Duration"</th>
                                 <th scope="col">"Status"</th>
+                                <th scope="col"><span class="visually-hidden">"Archive"</span></th>
                             </tr>
                         </thead>
                         <tbody>{rows}</tbody>

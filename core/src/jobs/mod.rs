@@ -1,5 +1,6 @@
 //! Jobs: long operations (dumps, restores, backups) run by workers, with real progress and events.
 
+pub mod backup;
 pub mod dump;
 mod events;
 mod hub;

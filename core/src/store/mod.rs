@@ -1,8 +1,10 @@
 //! Tidemark's own state: an embedded SQLite database in the data directory, with migrations.
 
+mod backups;
 mod clusters;
 mod jobs;
 
+pub use backups::LogicalBackup;
 pub use clusters::ClusterRecord;
 
 use std::path::Path;

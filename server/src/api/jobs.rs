@@ -6,20 +6,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tidemark_app::model::Job;
-use tidemark_core::jobs::dump::{StartDumpError, artifact_path, start_dump};
+use tidemark_core::jobs::dump::{artifact_path, start_dump};
 use tidemark_core::jobs::restore::{
     RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, preflight_restore,
     start_restore,
 };
 use tidemark_core::jobs::{JobError, JobId};
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 use super::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// Who started a job, until accounts exist.
-const ANONYMOUS: &str = "anonymous";
+pub(super) const ANONYMOUS: &str = "anonymous";
 
 pub(super) fn job_not_found(id: &str) -> ApiError {
     ApiError::new(
@@ -75,7 +73,7 @@ async fn load(state: &AppState, id: &str) -> Result<tidemark_core::jobs::Job, Ap
         .ok_or_else(|| job_not_found(id))
 }
 
-fn accepted(job: Job) -> Response {
+pub(super) fn accepted(job: Job) -> Response {
     let location = format!("/api/v1/jobs/{}", job.id);
     let mut res = (StatusCode::ACCEPTED, Json(job)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -94,15 +92,7 @@ pub async fn start_dump_job(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = start_dump(&state.jobs, &state.catalog, &state.config, &db, ANONYMOUS)
-        .await
-        .map_err(|e| match e {
-            StartDumpError::Provider(p) => ApiError::from(p),
-            StartDumpError::Job(j) => ApiError::from(j),
-            StartDumpError::NotSupported(m) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
-            }
-        })?;
+    let job = start_dump(&state.jobs, &state.catalog, &state.config, &db, ANONYMOUS).await?;
     Ok(accepted(job.into()))
 }
 
@@ -190,41 +180,15 @@ pub async fn artifact(
         ));
     };
     let path = artifact_path(&state.config.artifacts_dir(), &job_id);
-    let mut res = ServeFile::new_with_mime(
-        &path,
-        &"application/octet-stream".parse().map_err(|_| {
+    super::files::serve(&path, &artifact.file_name, request)
+        .await?
+        .ok_or_else(|| {
             ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "bad MIME type",
+                StatusCode::NOT_FOUND,
+                "artifact_not_found",
+                format!("The file of job '{id}' is no longer on the server."),
             )
-        })?,
-    )
-    .oneshot(request)
-    .await
-    .map_err(|_| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "The file could not be read.",
-        )
-    })?
-    .into_response();
-    if res.status() == StatusCode::NOT_FOUND {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "artifact_not_found",
-            format!("The file of job '{id}' is no longer on the server."),
-        ));
-    }
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        artifact.file_name.replace('"', "")
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+        })
 }
 
 /// Where a restore goes.

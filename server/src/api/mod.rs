@@ -1,8 +1,10 @@
 //! The REST API under /api/v1: thin handlers over `core`, one error shape, an OpenAPI document.
 
+mod backups;
 mod databases;
 mod error;
 mod events;
+mod files;
 mod jobs;
 mod openapi;
 
@@ -20,7 +22,14 @@ pub fn routes() -> Router<AppState> {
         .route("/health", get(databases::health))
         .route("/databases", get(databases::list))
         .route("/databases/{db}", get(databases::get_one))
-        .route("/databases/{db}/backups", get(databases::backups))
+        .route(
+            "/databases/{db}/backups",
+            get(databases::backups).post(backups::create),
+        )
+        .route(
+            "/databases/{db}/backups/{backup}/download",
+            get(backups::download),
+        )
         .route("/databases/{db}/pitr", get(databases::pitr))
         .route("/databases/{db}/dumps", post(jobs::start_dump_job))
         .route("/databases/{db}/restores", post(jobs::start_restore_job))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{databases, events, jobs};
+use super::{backups, databases, events, jobs};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,8 @@ use super::{databases, events, jobs};
         databases::get_one,
         databases::backups,
         databases::pitr,
+        backups::create,
+        backups::download,
         jobs::start_dump_job,
         jobs::start_restore_job,
         jobs::upload,

@@ -19,15 +19,18 @@ use super::{
 };
 use crate::pgtools::pg_dump::ConnTarget;
 use crate::pgtools::pgbackrest::{PhysicalBackup, PhysicalKind};
+use crate::store::Store;
 
 /// Serves the managed clusters, one Tidemark database per cluster's main database.
 pub struct LocalProvider {
     clusters: Vec<Arc<ManagedCluster>>,
+    /// Where the logical backups' catalogue lives.
+    store: Store,
 }
 
 impl LocalProvider {
-    pub fn new(clusters: Vec<Arc<ManagedCluster>>) -> Self {
-        Self { clusters }
+    pub fn new(clusters: Vec<Arc<ManagedCluster>>, store: Store) -> Self {
+        Self { clusters, store }
     }
 
     fn cluster(&self, id: &str) -> Result<&Arc<ManagedCluster>, ProviderError> {
@@ -81,11 +84,22 @@ impl Provider for LocalProvider {
         Ok(out)
     }
 
+    /// Physical (pgBackRest) and logical (pg_dump archives) backups together, newest first.
     async fn backups(&self, database: &str) -> Result<Vec<Backup>, ProviderError> {
         let c = self.cluster(database)?;
         let info = c.info().await.map_err(ProviderError::from)?;
         let mut list: Vec<Backup> = info.backups.iter().map(physical_backup).collect();
-        list.reverse();
+        let logical = self
+            .store
+            .logical_backups(database)
+            .await
+            .map_err(|e| ProviderError::Internal(e.to_string()))?;
+        list.extend(logical.into_iter().map(|l| l.backup));
+        list.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
         Ok(list)
     }
 

@@ -1,0 +1,175 @@
+//! Logical backups as jobs: pg_dump in custom format, packed into a `.tar.gz` archive named with a
+//! UTC timestamp and the database (as Scalingo's are), and recorded in the backups catalogue.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::Utc;
+
+use super::dump::{self, DumpPlan, StartDumpError, human_size};
+use super::model::{Job, JobKind};
+use super::runner::{JobContext, JobRequest, JobRunner, WorkOutcome};
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::provider::{Backup, BackupMethod, BackupStatus};
+use crate::store::{LogicalBackup, Store};
+
+/// Where a database's archives are kept.
+pub fn backups_dir(config: &Config, database: &str) -> PathBuf {
+    config.data_dir.join("backups").join(database)
+}
+
+/// Starts a logical backup of the database as a job; returns the queued job at once.
+pub async fn start_backup(
+    runner: &JobRunner,
+    catalog: &Catalog,
+    config: &Config,
+    database: &str,
+    method: BackupMethod,
+    started_by: &str,
+) -> Result<Job, StartDumpError> {
+    let db = catalog.database(database).await?;
+    if !db.features.manual_backups {
+        return Err(StartDumpError::NotSupported(format!(
+            "{} does not take logical backups here.",
+            db.name
+        )));
+    }
+    let plan = DumpPlan {
+        pg_bin_dir: config.pg_bin_dir.clone(),
+        target: catalog.connection(database).await?,
+        artifacts_dir: backups_dir(config, &db.id),
+        database_id: db.id.clone(),
+    };
+    let store = runner.store().clone();
+    let request = JobRequest {
+        kind: JobKind::Backup,
+        database: db.id.clone(),
+        started_by: started_by.to_string(),
+        params: serde_json::json!({
+            "method": if method == BackupMethod::Periodic { "periodic" } else { "manual" },
+            "database": db.main_database,
+        }),
+    };
+    Ok(runner
+        .submit(request, move |ctx| Box::pin(run(ctx, plan, store, method)))
+        .await?)
+}
+
+async fn run(
+    ctx: JobContext,
+    plan: DumpPlan,
+    store: Store,
+    method: BackupMethod,
+) -> anyhow::Result<WorkOutcome> {
+    let started = Instant::now();
+    let stamp = Utc::now();
+    let base = format!("{}_{}", stamp.format("%Y%m%d%H%M%S"), plan.database_id);
+    let mut record = LogicalBackup {
+        backup: Backup {
+            id: ctx.id.to_string(),
+            created_at: stamp,
+            finished_at: None,
+            size_bytes: None,
+            status: BackupStatus::Running,
+            method,
+        },
+        database: plan.database_id.clone(),
+        file_name: format!("{base}.tar.gz"),
+    };
+    store.save_logical_backup(&record).await?;
+
+    let result = dump_and_pack(&ctx, &plan, &base, &record.file_name).await;
+    record.backup.finished_at = Some(Utc::now());
+    match result {
+        Ok(Some(size)) => {
+            record.backup.status = BackupStatus::Done;
+            record.backup.size_bytes = Some(size);
+            store.save_logical_backup(&record).await?;
+            Ok(WorkOutcome::Succeeded {
+                summary: format!(
+                    "Backed up into {} ({}) in {:.1} s.",
+                    record.file_name,
+                    human_size(size),
+                    started.elapsed().as_secs_f64()
+                ),
+                artifact: None,
+            })
+        }
+        other => {
+            record.backup.status = BackupStatus::Error;
+            store.save_logical_backup(&record).await?;
+            match other {
+                Ok(_) => Ok(WorkOutcome::Cancelled),
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+/// The archive's size, or `None` when cancelled. Nothing partial is left either way.
+async fn dump_and_pack(
+    ctx: &JobContext,
+    plan: &DumpPlan,
+    base: &str,
+    file_name: &str,
+) -> anyhow::Result<Option<u64>> {
+    let dump_path = plan.artifacts_dir.join(format!("{}.pgsql", ctx.id));
+    let Some(_) = dump::dump_to(ctx, plan, &dump_path, "dumping tables").await? else {
+        return Ok(None);
+    };
+    ctx.progress.phase("packing the archive", "", None).await?;
+    let archive = plan.artifacts_dir.join(file_name);
+    let member = format!("{base}.pgsql");
+    let (from, to) = (dump_path.clone(), archive.clone());
+    let packed = tokio::task::spawn_blocking(move || pack(&from, &member, &to))
+        .await
+        .context("the packing task failed")?;
+    let _ = std::fs::remove_file(&dump_path);
+    packed?;
+    let size = std::fs::metadata(&archive)
+        .context("the archive is missing")?
+        .len();
+    ctx.progress.bytes(size).await?;
+    Ok(Some(size))
+}
+
+/// Writes `dump` into a gzip'd tar archive as `member`, under a partial name until complete.
+fn pack(dump: &Path, member: &str, archive: &Path) -> anyhow::Result<()> {
+    let partial = archive.with_extension("partial");
+    let result = (|| -> anyhow::Result<()> {
+        let file = std::fs::File::create(&partial)?;
+        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        tar.append_path_with_name(dump, member)?;
+        tar.into_inner()?.finish()?.sync_all()?;
+        std::fs::rename(&partial, archive)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result.with_context(|| format!("cannot write the archive {}", archive.display()))
+}
+
+/// The archive of a database's backup: by id, or `latest` for the newest successful one.
+pub async fn find_archive(
+    store: &Store,
+    config: &Config,
+    database: &str,
+    backup: &str,
+) -> Result<Option<(LogicalBackup, PathBuf)>, crate::store::StoreError> {
+    let all = store.logical_backups(database).await?;
+    let found = if backup == "latest" {
+        all.into_iter()
+            .find(|b| b.backup.status == BackupStatus::Done)
+    } else {
+        all.into_iter()
+            .find(|b| b.backup.id == backup && b.backup.status == BackupStatus::Done)
+    };
+    Ok(found.map(|b| {
+        let path = backups_dir(config, database).join(&b.file_name);
+        (b, path)
+    }))
+}

@@ -1,0 +1,97 @@
+//! Logical backups in the state database: one row per archive, whatever became of it.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::provider::{Backup, BackupMethod, BackupStatus};
+
+/// A logical backup's record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogicalBackup {
+    pub backup: Backup,
+    pub database: String,
+    /// The archive's name, e.g. `20261122070000_demo.tar.gz`.
+    pub file_name: String,
+}
+
+fn status_str(s: BackupStatus) -> &'static str {
+    match s {
+        BackupStatus::Scheduled => "scheduled",
+        BackupStatus::Running => "running",
+        BackupStatus::Done => "done",
+        BackupStatus::Error => "error",
+    }
+}
+
+fn parse_time(t: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(t)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("backup time: {e}")))
+}
+
+impl Store {
+    pub async fn save_logical_backup(&self, b: &LogicalBackup) -> Result<(), StoreError> {
+        let method = match b.backup.method {
+            BackupMethod::Periodic => "periodic",
+            _ => "manual",
+        };
+        sqlx::query(
+            "INSERT INTO logical_backups (id, database, method, status, created_at, finished_at, size_bytes, file_name)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
+                                            size_bytes = excluded.size_bytes",
+        )
+        .bind(&b.backup.id)
+        .bind(&b.database)
+        .bind(method)
+        .bind(status_str(b.backup.status))
+        .bind(b.backup.created_at.to_rfc3339())
+        .bind(b.backup.finished_at.map(|t| t.to_rfc3339()))
+        .bind(b.backup.size_bytes.and_then(|s| i64::try_from(s).ok()))
+        .bind(&b.file_name)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A database's logical backups, newest first.
+    pub async fn logical_backups(&self, database: &str) -> Result<Vec<LogicalBackup>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM logical_backups WHERE database = ? ORDER BY created_at DESC, id DESC",
+        )
+        .bind(database)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                let method: String = r.try_get("method")?;
+                let created: String = r.try_get("created_at")?;
+                let finished: Option<String> = r.try_get("finished_at")?;
+                let size: Option<i64> = r.try_get("size_bytes")?;
+                Ok(LogicalBackup {
+                    database: r.try_get("database")?,
+                    file_name: r.try_get("file_name")?,
+                    backup: Backup {
+                        id: r.try_get("id")?,
+                        created_at: parse_time(&created)?,
+                        finished_at: finished.as_deref().map(parse_time).transpose()?,
+                        size_bytes: size.and_then(|s| u64::try_from(s).ok()),
+                        status: match status.as_str() {
+                            "scheduled" => BackupStatus::Scheduled,
+                            "running" => BackupStatus::Running,
+                            "done" => BackupStatus::Done,
+                            _ => BackupStatus::Error,
+                        },
+                        method: if method == "periodic" {
+                            BackupMethod::Periodic
+                        } else {
+                            BackupMethod::Manual
+                        },
+                    },
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,91 @@
+//! Backups: take a manual logical backup, and download an archive (or the latest).
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use tidemark_app::model::Job;
+use tidemark_core::jobs::backup::{find_archive, start_backup};
+use tidemark_core::jobs::dump::StartDumpError;
+use tidemark_core::provider::BackupMethod;
+
+use super::error::{ApiError, ErrorBody};
+use super::jobs::{ANONYMOUS, accepted};
+use crate::state::AppState;
+
+impl From<StartDumpError> for ApiError {
+    fn from(e: StartDumpError) -> Self {
+        match e {
+            StartDumpError::Provider(p) => ApiError::from(p),
+            StartDumpError::Job(j) => ApiError::from(j),
+            StartDumpError::NotSupported(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
+            }
+        }
+    }
+}
+
+/// Takes a manual logical backup (pg_dump packed in a .tar.gz) as a job.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/backups", tag = "backups",
+    params(("db" = String, Path, description = "The database's id")),
+    responses((status = 202, description = "The backup job, queued", body = Job),
+              (status = 404, description = "No such database", body = ErrorBody),
+              (status = 422, description = "This database takes no manual backups", body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = start_backup(
+        &state.jobs,
+        &state.catalog,
+        &state.config,
+        &db,
+        BackupMethod::Manual,
+        ANONYMOUS,
+    )
+    .await?;
+    Ok(accepted(job.into()))
+}
+
+/// Downloads a backup's archive, streamed, with Range to resume; `latest` picks the most recent
+/// successful backup.
+#[utoipa::path(get, path = "/api/v1/databases/{db}/backups/{backup}/download", tag = "backups",
+    params(("db" = String, Path, description = "The database's id"),
+           ("backup" = String, Path, description = "The backup's id, or `latest`")),
+    responses((status = 200, description = "The archive", content_type = "application/gzip"),
+              (status = 206, description = "The requested range of the archive"),
+              (status = 404, description = "No such database or downloadable backup", body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    Path((db, backup)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let database = state.catalog.database(&db).await?;
+    let not_found = || {
+        let physical = backup.ends_with('F') || backup.ends_with('D') || backup.ends_with('I');
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "backup_not_found",
+            if backup == "latest" {
+                format!(
+                    "{} has no successful logical backup to download yet.",
+                    database.name
+                )
+            } else if physical {
+                format!(
+                    "'{backup}' is a physical backup: it is restored through point-in-time recovery, not downloaded."
+                )
+            } else {
+                format!(
+                    "{} has no downloadable backup with the id '{backup}'.",
+                    database.name
+                )
+            },
+        )
+    };
+    let (record, path) = find_archive(state.jobs.store(), &state.config, &database.id, &backup)
+        .await?
+        .ok_or_else(not_found)?;
+    super::files::serve(&path, &record.file_name, request)
+        .await?
+        .ok_or_else(not_found)
+}
