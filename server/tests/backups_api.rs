@@ -2,36 +2,24 @@
 //! unpacked, and restored through the same path as a downloaded Scalingo archive.
 
 use std::io::Read;
-use std::sync::Arc;
 
 use serde_json::Value;
-use tidemark_core::Catalog;
-use tidemark_core::provider::local::LocalProvider;
-use tidemark_core::testing::TestCluster;
-use tidemark_server::{AppState, router};
 
+mod common;
+use common::{Served, parse_sse, serve};
+
+/// The state in a finished stream's last status event.
 fn parse_final_state(stream: &str) -> Option<String> {
-    stream
-        .split("\n\n")
-        .filter_map(|b| b.lines().find_map(|l| l.strip_prefix("data:")))
-        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-        .filter(|v| v["type"] == "status")
-        .last()
-        .and_then(|v| v["status"]["state"].as_str().map(str::to_string))
+    parse_sse(stream)
+        .into_iter()
+        .rev()
+        .find(|(_, name, _)| name == "status")
+        .and_then(|(_, _, v)| v["status"]["state"].as_str().map(str::to_string))
 }
 
 #[tokio::test]
 async fn a_manual_backup_is_listed_downloaded_and_restores() {
-    let t = TestCluster::start().await;
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
-        vec![t.cluster.clone()],
-        t.store.clone(),
-    ))]);
-    let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let Served { base, state, t } = serve().await;
     let http = reqwest::Client::new();
 
     // Nothing to download before the first logical backup.

@@ -1,0 +1,52 @@
+//! What the HTTP tests share: a real cluster behind the router on a free port, and SSE parsing.
+
+#![allow(dead_code, reason = "each test file uses part of this module")]
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tidemark_core::Catalog;
+use tidemark_core::provider::local::LocalProvider;
+use tidemark_core::testing::TestCluster;
+use tidemark_server::{AppState, router};
+
+pub struct Served {
+    pub base: String,
+    pub state: AppState,
+    pub t: TestCluster,
+}
+
+pub async fn serve() -> Served {
+    let t = TestCluster::start().await;
+    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
+        vec![t.cluster.clone()],
+        t.store.clone(),
+    ))]);
+    let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Served { base, state, t }
+}
+
+/// Parses a whole event stream into (id, event name, data as JSON).
+pub fn parse_sse(text: &str) -> Vec<(u64, String, Value)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut id = None;
+            let mut name = String::new();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().ok();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    name = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim_start());
+                }
+            }
+            Some((id?, name, serde_json::from_str(&data).ok()?))
+        })
+        .collect()
+}
