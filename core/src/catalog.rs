@@ -52,11 +52,11 @@ impl Catalog {
         p.backups(&db.id).await
     }
 
-    /// What the Backups tab shows: the database, its window and its backups.
+    /// What the Backups tab shows: the database, its window and its backups, from one lookup.
     pub async fn overview(&self, id: &str) -> Result<DatabaseOverview, ProviderError> {
-        let database = self.database(id).await?;
-        let window = self.pitr_window(id).await?;
-        let backups = self.backups(id).await?;
+        let (database, p) = self.find(id).await?;
+        let window = Self::window_of(&database, p).await?;
+        let backups = p.backups(&database.id).await?;
         Ok(DatabaseOverview {
             database,
             window,
@@ -71,6 +71,11 @@ impl Catalog {
 
     pub async fn pitr_window(&self, id: &str) -> Result<PitrWindow, ProviderError> {
         let (db, p) = self.find(id).await?;
+        Self::window_of(&db, p).await
+    }
+
+    /// The window of a database already looked up; none where the provider offers no PITR.
+    async fn window_of(db: &Database, p: &Arc<dyn Provider>) -> Result<PitrWindow, ProviderError> {
         if !db.features.pitr {
             return Ok(PitrWindow::unavailable(
                 "Point-in-time recovery needs a cluster that Tidemark manages with pgBackRest.",
