@@ -37,6 +37,17 @@ async fn add_big_table(f: &TestJobs) {
         .unwrap();
 }
 
+/// A dump of a large table, caught while pg_dump is writing it.
+async fn a_dump_under_way() -> (TestJobs, Job) {
+    let f = fixture().await;
+    add_big_table(&f).await;
+    let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
+        .await
+        .unwrap();
+    wait_until_dumping(&f, &job.id).await;
+    (f, job)
+}
+
 fn leftovers(f: &TestJobs) -> Vec<String> {
     match std::fs::read_dir(f.t.config.artifacts_dir()) {
         Ok(entries) => entries
@@ -109,12 +120,7 @@ async fn a_dump_job_writes_a_restorable_dump_with_progress_ending_at_the_total()
 
 #[tokio::test]
 async fn a_cancelled_dump_leaves_no_file() {
-    let f = fixture().await;
-    add_big_table(&f).await;
-    let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
-        .await
-        .unwrap();
-    wait_until_dumping(&f, &job.id).await;
+    let (f, job) = a_dump_under_way().await;
     f.runner.cancel(&job.id).await.unwrap();
     let job = wait_until_finished(&f, &job.id).await;
     assert_eq!(job.status.name(), "cancelled");
@@ -126,12 +132,7 @@ async fn a_cancelled_dump_leaves_no_file() {
 
 #[tokio::test]
 async fn a_killed_pg_dump_fails_the_job_and_leaves_no_file() {
-    let f = fixture().await;
-    add_big_table(&f).await;
-    let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
-        .await
-        .unwrap();
-    wait_until_dumping(&f, &job.id).await;
+    let (f, job) = a_dump_under_way().await;
     let pattern = format!("pg_dump.*{}", job.id);
     let killed = std::process::Command::new("pkill")
         .args(["-9", "-f", &pattern])
@@ -148,12 +149,7 @@ async fn a_killed_pg_dump_fails_the_job_and_leaves_no_file() {
 
 #[tokio::test]
 async fn a_server_stop_interrupts_running_dumps_and_a_restart_marks_leftovers() {
-    let f = fixture().await;
-    add_big_table(&f).await;
-    let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
-        .await
-        .unwrap();
-    wait_until_dumping(&f, &job.id).await;
+    let (f, job) = a_dump_under_way().await;
     f.runner.shutdown().await;
     let stopped = f.t.store.job(&job.id).await.unwrap().unwrap();
     assert_eq!(stopped.status.name(), "interrupted");
