@@ -6,7 +6,7 @@ use std::io::Read;
 use serde_json::Value;
 
 mod common;
-use common::{Served, parse_sse, serve};
+use common::{Served, parse_sse, restore_and_follow, serve};
 
 /// The state in a finished stream's last status event.
 fn parse_final_state(stream: &str) -> Option<String> {
@@ -167,29 +167,16 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
         .await
         .unwrap();
     assert_eq!(upload["received_as"], "tar_gz");
-    let res = http
-        .post(format!("{base}/api/v1/databases/demo/restores"))
-        .json(&serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_backup"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let restore: Value = res.json().await.unwrap();
-    let stream = http
-        .get(format!(
-            "{base}/api/v1/jobs/{}/events",
-            restore["id"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let events = restore_and_follow(
+        &http,
+        &base,
+        serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_backup"}),
+    )
+    .await;
     assert_eq!(
-        parse_final_state(&stream).as_deref(),
-        Some("succeeded"),
-        "{stream}"
+        events.last().unwrap().2["status"]["state"],
+        "succeeded",
+        "{events:?}"
     );
 
     state.jobs.shutdown().await;

@@ -3,25 +3,7 @@
 use serde_json::Value;
 
 mod common;
-use common::{parse_sse, serve};
-
-/// Starts a restore (expecting 202) and reads its whole event stream, which ends with the job.
-async fn restore_and_follow(
-    http: &reqwest::Client,
-    base: &str,
-    body: Value,
-) -> Vec<(u64, String, Value)> {
-    let res = http
-        .post(format!("{base}/api/v1/databases/demo/restores"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202, "{body}");
-    let job: Value = res.json().await.unwrap();
-    let url = format!("{base}/api/v1/jobs/{}/events", job["id"].as_str().unwrap());
-    parse_sse(&http.get(url).send().await.unwrap().text().await.unwrap())
-}
+use common::{parse_sse, restore_and_follow, serve};
 
 #[tokio::test]
 async fn a_dump_followed_live_then_resumed_then_downloaded() {

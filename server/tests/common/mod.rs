@@ -50,3 +50,21 @@ pub fn parse_sse(text: &str) -> Vec<(u64, String, Value)> {
         })
         .collect()
 }
+
+/// Starts a restore (expecting 202) and reads its whole event stream, which ends with the job.
+pub async fn restore_and_follow(
+    http: &reqwest::Client,
+    base: &str,
+    body: Value,
+) -> Vec<(u64, String, Value)> {
+    let res = http
+        .post(format!("{base}/api/v1/databases/demo/restores"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202, "{body}");
+    let job: Value = res.json().await.unwrap();
+    let url = format!("{base}/api/v1/jobs/{}/events", job["id"].as_str().unwrap());
+    parse_sse(&http.get(url).send().await.unwrap().text().await.unwrap())
+}
