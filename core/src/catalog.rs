@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::pgtools::pg_dump::ConnTarget;
-use crate::provider::{Backup, Database, PitrWindow, Provider, ProviderError};
+use crate::provider::{Backup, Database, PitrWindow, Provider, ProviderError, SafetyCopy};
 
 /// One database with its window and backups.
 #[derive(Debug, Clone)]
@@ -67,6 +67,22 @@ impl Catalog {
     pub async fn connection(&self, id: &str) -> Result<ConnTarget, ProviderError> {
         let (db, p) = self.find(id).await?;
         p.connection(&db.id).await
+    }
+
+    /// A database and the provider serving it, for work that outlives the request.
+    pub async fn resolve(&self, id: &str) -> Result<(Database, Arc<dyn Provider>), ProviderError> {
+        let (db, p) = self.find(id).await?;
+        Ok((db, p.clone()))
+    }
+
+    pub async fn safety_copies(&self, id: &str) -> Result<Vec<SafetyCopy>, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.safety_copies(&db.id).await
+    }
+
+    pub async fn discard_safety_copy(&self, id: &str, copy: &str) -> Result<bool, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.discard_safety_copy(&db.id, copy).await
     }
 
     pub async fn pitr_window(&self, id: &str) -> Result<PitrWindow, ProviderError> {

@@ -5,6 +5,7 @@ pub mod dump;
 mod events;
 mod hub;
 mod model;
+pub mod pitr;
 pub mod preflight;
 mod progress;
 pub mod restore;

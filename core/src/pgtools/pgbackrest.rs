@@ -94,6 +94,29 @@ impl Stanza {
     pub fn info(&self, run_as: Option<RunAs>) -> ToolCommand {
         self.base(run_as).arg("--output=json").arg("info")
     }
+
+    /// Restores the cluster's (empty) data directory to the state at `target`, then promotes: the
+    /// backup set is the newest one that ended before the target, chosen by pgBackRest.
+    pub fn restore_to_time(&self, target: DateTime<Utc>, run_as: Option<RunAs>) -> ToolCommand {
+        self.base(run_as)
+            .arg("--type=time")
+            .arg(format!("--target={}", target_time(target)))
+            .arg("--target-action=promote")
+            .arg("--target-timeline=current")
+            .arg("restore")
+    }
+}
+
+/// A time as pgBackRest and PostgreSQL read `recovery_target_time`, to the microsecond, in UTC.
+pub fn target_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string()
+}
+
+/// The timeline a WAL segment name belongs to (its first 8 hex digits).
+pub fn timeline_of(segment: &str) -> Option<u32> {
+    segment
+        .get(..8)
+        .and_then(|t| u32::from_str_radix(t, 16).ok())
 }
 
 /// Quotes a path for the shell that runs `archive_command`.
@@ -329,6 +352,36 @@ mod tests {
         let info = parse_info(json, "main").unwrap();
         assert!(info.backups.is_empty());
         assert_eq!(info.status_code, 2);
+    }
+
+    #[test]
+    fn restore_targets_a_utc_time_and_promotes() {
+        let s = Stanza {
+            program: "/usr/bin/pgbackrest".into(),
+            config_file: "/c/pgbackrest.conf".into(),
+            name: "main".into(),
+        };
+        let t = Utc.with_ymd_and_hms(2026, 11, 22, 8, 5, 1).unwrap()
+            + chrono::Duration::microseconds(250);
+        assert_eq!(
+            s.restore_to_time(t, None).display_args(),
+            [
+                "--config=/c/pgbackrest.conf",
+                "--stanza=main",
+                "--type=time",
+                "--target=2026-11-22 08:05:01.000250+00",
+                "--target-action=promote",
+                "--target-timeline=current",
+                "restore"
+            ]
+        );
+    }
+
+    #[test]
+    fn timeline_comes_from_the_segment_name() {
+        assert_eq!(timeline_of("000000020000000000000007"), Some(2));
+        assert_eq!(timeline_of("0000000A0000000000000007"), Some(10));
+        assert_eq!(timeline_of("xyz"), None);
     }
 
     #[test]

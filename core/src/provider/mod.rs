@@ -6,6 +6,9 @@ mod model;
 pub use model::*;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::jobs::JobContext;
 
 use crate::pgtools::ToolError;
 use crate::pgtools::pg_dump::ConnTarget;
@@ -39,4 +42,28 @@ pub trait Provider: Send + Sync {
 
     /// How to log in to the database's main database, for dumps and restores.
     async fn connection(&self, database: &str) -> Result<ConnTarget, ProviderError>;
+
+    /// Restores the database to `target` as the work of a running job; returns its summary.
+    /// The caller has checked the window and the confirmation.
+    async fn pitr_restore(
+        &self,
+        database: &str,
+        target: DateTime<Utc>,
+        ctx: &JobContext,
+    ) -> anyhow::Result<String> {
+        let _ = (target, ctx);
+        anyhow::bail!("{database} offers no point-in-time recovery here")
+    }
+
+    /// Data directories that point-in-time restores set aside.
+    async fn safety_copies(&self, database: &str) -> Result<Vec<SafetyCopy>, ProviderError> {
+        let _ = database;
+        Ok(Vec::new())
+    }
+
+    /// Deletes a safety copy; false when there is none with that id.
+    async fn discard_safety_copy(&self, database: &str, id: &str) -> Result<bool, ProviderError> {
+        let _ = (database, id);
+        Ok(false)
+    }
 }

@@ -105,6 +105,17 @@ pub struct Backup {
     pub method: BackupMethod,
 }
 
+/// A data directory a point-in-time restore set aside, kept until an admin discards it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SafetyCopy {
+    /// The id of the restore job that made it.
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    /// The time the database was restored to when this copy was set aside.
+    pub restore_time: DateTime<Utc>,
+    pub size_bytes: u64,
+}
+
 /// The span a point-in-time restore can target, or why there is none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PitrWindow {
@@ -115,6 +126,11 @@ pub struct PitrWindow {
 }
 
 impl PitrWindow {
+    /// Whether `t` lies inside the window.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        matches!((self.earliest, self.latest), (Some(e), Some(l)) if e <= t && t <= l)
+    }
+
     pub fn available(earliest: DateTime<Utc>, latest: DateTime<Utc>) -> Self {
         Self {
             earliest: Some(earliest),

@@ -7,12 +7,13 @@ mod events;
 mod files;
 mod jobs;
 mod openapi;
+mod pitr;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::ApiDoc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::AppState;
 
@@ -31,6 +32,12 @@ pub fn routes() -> Router<AppState> {
             get(backups::download),
         )
         .route("/databases/{db}/pitr", get(databases::pitr))
+        .route("/databases/{db}/pitr-restores", post(pitr::create))
+        .route("/databases/{db}/safety-copies", get(pitr::safety_copies))
+        .route(
+            "/databases/{db}/safety-copies/{copy}",
+            delete(pitr::discard),
+        )
         .route("/databases/{db}/dumps", post(jobs::start_dump_job))
         .route("/databases/{db}/restores", post(jobs::start_restore_job))
         .route("/databases/{db}/restores/preflight", post(jobs::preflight))

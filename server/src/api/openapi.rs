@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{backups, databases, events, jobs};
+use super::{backups, databases, events, jobs, pitr};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,9 @@ use super::{backups, databases, events, jobs};
         databases::get_one,
         databases::backups,
         databases::pitr,
+        pitr::create,
+        pitr::safety_copies,
+        pitr::discard,
         backups::create,
         backups::download,
         jobs::start_dump_job,

@@ -46,7 +46,7 @@ pub struct ManagedCluster {
     pub paths: ClusterPaths,
     pub stanza: Stanza,
     pub port: u16,
-    run_as: Option<RunAs>,
+    pub(super) run_as: Option<RunAs>,
     password: Secret<String>,
     pool: PgPool,
     engine: std::sync::OnceLock<String>,
@@ -62,7 +62,7 @@ impl std::fmt::Debug for ManagedCluster {
     }
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
     move |source| ClusterError::Io {
         path: path.display().to_string(),
         source,
@@ -70,7 +70,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
 }
 
 /// Creates `dir` (and parents) owned by `run_as`, private to it.
-fn private_dir(dir: &Path, run_as: Option<&RunAs>) -> Result<(), ClusterError> {
+pub(super) fn private_dir(dir: &Path, run_as: Option<&RunAs>) -> Result<(), ClusterError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     chown_opt(run_as, dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io_err(dir))?;
@@ -132,7 +132,7 @@ fn generate_password() -> String {
         .collect()
 }
 
-fn last_lines(path: &Path, n: usize) -> String {
+pub(super) fn last_lines(path: &Path, n: usize) -> String {
     std::fs::read_to_string(path)
         .map(|t| crate::pgtools::runner::tail(&t, n))
         .unwrap_or_else(|_| "(the log file is empty or missing)".to_string())
@@ -207,6 +207,7 @@ impl ManagedCluster {
             pool,
             engine: std::sync::OnceLock::new(),
         });
+        cluster.finish_interrupted_pitr().await?;
         cluster.prepare_files().await?;
         cluster.start().await?;
         run(&cluster.stanza.stanza_create(cluster.run_as.clone()), SHORT).await?;
@@ -252,6 +253,12 @@ impl ManagedCluster {
             let _ = std::fs::remove_file(&pwfile);
             result?;
         }
+        self.write_settings()
+    }
+
+    /// Tidemark's postgresql.conf include and the stanza's pgbackrest.conf, written every start.
+    pub(super) fn write_settings(&self) -> Result<(), ClusterError> {
+        let run_as = self.run_as.as_ref();
         let socket_dir = self.dir.join("run");
         let settings =
             pg_ctl::managed_settings(self.port, &socket_dir, &self.stanza.archive_command());
@@ -290,18 +297,18 @@ impl ManagedCluster {
 
     /// Starts the cluster unless it already runs (for example left running by a crash).
     pub async fn start(&self) -> Result<(), ClusterError> {
+        self.start_waiting(START_WAIT_SECONDS).await
+    }
+
+    /// Starts the cluster, waiting up to `wait_seconds` for it to accept connections.
+    pub(super) async fn start_waiting(&self, wait_seconds: u32) -> Result<(), ClusterError> {
         if self.is_running().await {
             tracing::info!(cluster = %self.spec.name, port = self.port, "cluster already running");
             return Ok(());
         }
         tracing::info!(cluster = %self.spec.name, port = self.port, "starting the cluster");
-        let cmd = pg_ctl::start(&self.paths, START_WAIT_SECONDS, self.run_as.clone());
-        match run(
-            &cmd,
-            Duration::from_secs(u64::from(START_WAIT_SECONDS) + 10),
-        )
-        .await
-        {
+        let cmd = pg_ctl::start(&self.paths, wait_seconds, self.run_as.clone());
+        match run(&cmd, Duration::from_secs(u64::from(wait_seconds) + 10)).await {
             Ok(_) => Ok(()),
             Err(e @ ToolError::Missing { .. }) => Err(ClusterError::Tool(e)),
             Err(e) => Err(ClusterError::StartFailed {
@@ -319,7 +326,6 @@ impl ManagedCluster {
             return Ok(());
         }
         tracing::info!(cluster = %self.spec.name, "stopping the cluster");
-        self.pool.close().await;
         run(
             &pg_ctl::stop(&self.paths, START_WAIT_SECONDS, self.run_as.clone()),
             Duration::from_secs(u64::from(START_WAIT_SECONDS) + 10),
@@ -439,12 +445,23 @@ impl ManagedCluster {
         Ok(())
     }
 
-    /// When the last WAL segment reached the archive.
-    pub async fn last_archived_time(&self) -> Result<Option<DateTime<Utc>>, ClusterError> {
-        sqlx::query_scalar("SELECT last_archived_time FROM pg_stat_archiver")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|s| self.connect_error(s))
+    /// When the last WAL segment reached the archive, and the timeline the cluster writes on.
+    pub async fn archive_state(
+        &self,
+    ) -> Result<(Option<DateTime<Utc>>, Option<u32>), ClusterError> {
+        let (archived, segment): (Option<DateTime<Utc>>, Option<String>) = sqlx::query_as(
+            "SELECT last_archived_time,
+                    CASE WHEN pg_is_in_recovery() THEN NULL
+                         ELSE pg_walfile_name(pg_current_wal_lsn()) END
+             FROM pg_stat_archiver",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|s| self.connect_error(s))?;
+        Ok((
+            archived,
+            segment.as_deref().and_then(pgbackrest::timeline_of),
+        ))
     }
 }
 

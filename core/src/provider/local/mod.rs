@@ -3,6 +3,7 @@
 mod cluster;
 mod demo;
 mod error;
+mod pitr;
 mod window;
 
 pub use cluster::{ClusterSpec, ManagedCluster, quote_ident};
@@ -12,11 +13,13 @@ pub use window::recoverable_window;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::{
     Backup, BackupMethod, BackupStatus, Database, DatabaseStatus, Features, Hosting, PitrWindow,
-    Provider, ProviderError, ProviderKind,
+    Provider, ProviderError, ProviderKind, SafetyCopy,
 };
+use crate::jobs::JobContext;
 use crate::pgtools::pg_dump::ConnTarget;
 use crate::pgtools::pgbackrest::{PhysicalBackup, PhysicalKind};
 use crate::store::Store;
@@ -106,16 +109,35 @@ impl Provider for LocalProvider {
     async fn pitr_window(&self, database: &str) -> Result<PitrWindow, ProviderError> {
         let c = self.cluster(database)?;
         let info = c.info().await.map_err(ProviderError::from)?;
-        let last_archived = c.last_archived_time().await.map_err(ProviderError::from)?;
-        Ok(match recoverable_window(&info.backups, last_archived) {
-            Some((earliest, latest)) => PitrWindow::available(earliest, latest),
-            None => PitrWindow::unavailable(
-                "There is no successful physical backup yet, so no point in time can be restored.",
-            ),
-        })
+        let (last_archived, timeline) = c.archive_state().await.map_err(ProviderError::from)?;
+        Ok(
+            match recoverable_window(&info.backups, last_archived, timeline) {
+                Some((earliest, latest)) => PitrWindow::available(earliest, latest),
+                None => PitrWindow::unavailable(
+                    "There is no successful physical backup yet, so no point in time can be restored.",
+                ),
+            },
+        )
     }
 
     async fn connection(&self, database: &str) -> Result<ConnTarget, ProviderError> {
         Ok(self.cluster(database)?.conn_target())
+    }
+
+    async fn pitr_restore(
+        &self,
+        database: &str,
+        target: DateTime<Utc>,
+        ctx: &JobContext,
+    ) -> anyhow::Result<String> {
+        self.cluster(database)?.restore_to(target, ctx).await
+    }
+
+    async fn safety_copies(&self, database: &str) -> Result<Vec<SafetyCopy>, ProviderError> {
+        Ok(self.cluster(database)?.safety_copies())
+    }
+
+    async fn discard_safety_copy(&self, database: &str, id: &str) -> Result<bool, ProviderError> {
+        Ok(self.cluster(database)?.discard_safety_copy(id)?)
     }
 }
