@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::schedule::retention::{RetentionPolicy, preset};
+
 /// Everything the server needs to start. Every field has a safe default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -27,6 +29,15 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Largest dump that can be uploaded, in bytes (`TIDEMARK_MAX_UPLOAD_BYTES`, default 10 GiB).
     pub max_upload_bytes: u64,
+    /// Whether a daily backup missed while the server was down runs when it starts again
+    /// (`TIDEMARK_CATCH_UP_MISSED_BACKUPS`, default true).
+    pub catch_up_missed_backups: bool,
+    /// Take a full physical backup when the newest is this many days old; 0 turns it off
+    /// (`TIDEMARK_FULL_BACKUP_EVERY_DAYS`, default 7).
+    pub full_backup_every_days: u32,
+    /// Which logical backups are kept (`TIDEMARK_RETENTION` = starter or business, default
+    /// starter; the file's `[retention]` table can override each number).
+    pub retention: RetentionPolicy,
 }
 
 impl Default for Config {
@@ -41,6 +52,9 @@ impl Default for Config {
             embedded_port: None,
             site_root: PathBuf::from("target/site"),
             max_upload_bytes: 10 << 30,
+            catch_up_missed_backups: true,
+            full_backup_every_days: 7,
+            retention: RetentionPolicy::starter(),
         }
     }
 }
@@ -67,6 +81,29 @@ struct FileConfig {
     embedded_port: Option<u16>,
     site_root: Option<PathBuf>,
     max_upload_bytes: Option<u64>,
+    catch_up_missed_backups: Option<bool>,
+    full_backup_every_days: Option<u32>,
+    retention: Option<RetentionFile>,
+}
+
+/// `[retention]`: a preset, then any number overridden.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetentionFile {
+    preset: Option<String>,
+    daily_days: Option<u32>,
+    weekly_weeks: Option<u32>,
+    monthly_months: Option<u32>,
+    manual_keep: Option<u32>,
+}
+
+fn parse_preset(setting: &str, v: &str) -> Result<RetentionPolicy, ConfigError> {
+    preset(v.trim()).ok_or_else(|| {
+        invalid(
+            setting,
+            &format!("'{v}' is not a retention preset; use starter or business"),
+        )
+    })
 }
 
 impl Config {
@@ -166,6 +203,32 @@ impl Config {
         } else if let Some(v) = file.max_upload_bytes {
             c.max_upload_bytes = v;
         }
+        if let Some(v) = env("TIDEMARK_CATCH_UP_MISSED_BACKUPS") {
+            c.catch_up_missed_backups = parse_bool("TIDEMARK_CATCH_UP_MISSED_BACKUPS", &v)?;
+        } else if let Some(v) = file.catch_up_missed_backups {
+            c.catch_up_missed_backups = v;
+        }
+        if let Some(v) = env("TIDEMARK_FULL_BACKUP_EVERY_DAYS") {
+            c.full_backup_every_days = v.trim().parse().map_err(|_| {
+                invalid(
+                    "TIDEMARK_FULL_BACKUP_EVERY_DAYS",
+                    &format!("'{v}' is not a number of days (0 turns it off)"),
+                )
+            })?;
+        } else if let Some(v) = file.full_backup_every_days {
+            c.full_backup_every_days = v;
+        }
+        let retention = file.retention.unwrap_or_default();
+        if let Some(v) = env("TIDEMARK_RETENTION") {
+            c.retention = parse_preset("TIDEMARK_RETENTION", &v)?;
+        } else if let Some(v) = &retention.preset {
+            c.retention = parse_preset("retention.preset", v)?;
+        }
+        let r = &mut c.retention;
+        r.daily_days = retention.daily_days.unwrap_or(r.daily_days);
+        r.weekly_weeks = retention.weekly_weeks.unwrap_or(r.weekly_weeks);
+        r.monthly_months = retention.monthly_months.unwrap_or(r.monthly_months);
+        r.manual_keep = retention.manual_keep.unwrap_or(r.manual_keep);
         Ok(c)
     }
 
@@ -295,6 +358,23 @@ mod tests {
         assert!(e.to_string().contains("TIDEMARK_MAX_UPLOAD_BYTES"), "{e}");
         let e = Config::from_sources(None, env_of(&[("TIDEMARK_EMBEDDED", "maybe")])).unwrap_err();
         assert!(e.to_string().contains("TIDEMARK_EMBEDDED"), "{e}");
+    }
+
+    #[test]
+    fn retention_is_a_preset_with_overrides() {
+        let c = Config::from_sources(None, env_of(&[])).unwrap();
+        assert_eq!(c.retention, RetentionPolicy::starter());
+        let file = "[retention]\npreset = \"business\"\nmanual_keep = 3\n";
+        let c = Config::from_sources(Some(("t.toml", file)), env_of(&[])).unwrap();
+        assert_eq!(c.retention.manual_keep, 3);
+        assert_eq!(
+            c.retention.monthly_months,
+            RetentionPolicy::business().monthly_months
+        );
+        let e =
+            Config::from_sources(None, env_of(&[("TIDEMARK_RETENTION", "forever")])).unwrap_err();
+        assert!(e.to_string().contains("TIDEMARK_RETENTION"), "{e}");
+        assert!(e.to_string().contains("starter or business"), "{e}");
     }
 
     #[test]

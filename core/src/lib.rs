@@ -5,6 +5,7 @@ pub mod config;
 pub mod jobs;
 pub mod pgtools;
 pub mod provider;
+pub mod schedule;
 pub mod secret;
 pub mod store;
 pub mod sysuser;

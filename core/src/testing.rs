@@ -78,14 +78,17 @@ impl Drop for TestCluster {
 /// A test cluster with a job runner and a catalog serving it.
 pub struct TestJobs {
     pub t: TestCluster,
-    pub runner: crate::jobs::JobRunner,
+    pub runner: Arc<crate::jobs::JobRunner>,
     pub catalog: crate::Catalog,
 }
 
 impl TestJobs {
     pub async fn start() -> TestJobs {
         let t = TestCluster::start().await;
-        let runner = crate::jobs::JobRunner::new(crate::jobs::EventHub::new(t.store.clone()), 2);
+        let runner = Arc::new(crate::jobs::JobRunner::new(
+            crate::jobs::EventHub::new(t.store.clone()),
+            2,
+        ));
         let catalog = crate::Catalog::new(vec![Arc::new(
             crate::provider::local::LocalProvider::new(vec![t.cluster.clone()], t.store.clone()),
         )]);

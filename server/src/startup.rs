@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use leptos::config::{Env, LeptosOptions};
+use tidemark_core::jobs::scheduler::Scheduler;
 use tidemark_core::pgtools::runner::{ToolError, require};
 use tidemark_core::provider::local::{ClusterError, ClusterSpec, LocalProvider, ManagedCluster};
 use tidemark_core::store::{Store, StoreError};
@@ -127,6 +128,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let listen = config.listen;
     let state = AppState::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS);
     let jobs = state.jobs.clone();
+    let (state_catalog, state_config) = (state.catalog.clone(), state.config.clone());
     let interrupted = jobs.recover().await?;
     if interrupted > 0 {
         tracing::warn!(
@@ -138,6 +140,15 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 
     let tasks = Tasks::new();
     let token = tasks.token();
+    tasks.spawn(
+        "scheduler",
+        Scheduler {
+            runner: jobs.clone(),
+            catalog: state_catalog,
+            config: state_config,
+        }
+        .run(token.clone()),
+    );
     tokio::spawn({
         let token = token.clone();
         async move {

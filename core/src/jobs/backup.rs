@@ -13,6 +13,7 @@ use super::runner::{JobContext, JobRequest, JobRunner, WorkOutcome};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::provider::{Backup, BackupMethod, BackupStatus};
+use crate::schedule::retention::{self, Candidate, CandidateKind, RetentionPolicy};
 use crate::store::{LogicalBackup, Store};
 
 /// Where a database's archives are kept.
@@ -43,6 +44,7 @@ pub async fn start_backup(
         database_id: db.id.clone(),
     };
     let store = runner.store().clone();
+    let retention = config.retention;
     let request = JobRequest {
         kind: JobKind::Backup,
         database: db.id.clone(),
@@ -53,7 +55,9 @@ pub async fn start_backup(
         }),
     };
     Ok(runner
-        .submit(request, move |ctx| Box::pin(run(ctx, plan, store, method)))
+        .submit(request, move |ctx| {
+            Box::pin(run(ctx, plan, store, method, retention))
+        })
         .await?)
 }
 
@@ -62,6 +66,7 @@ async fn run(
     plan: DumpPlan,
     store: Store,
     method: BackupMethod,
+    retention: RetentionPolicy,
 ) -> anyhow::Result<WorkOutcome> {
     let started = Instant::now();
     let stamp = Utc::now();
@@ -87,12 +92,18 @@ async fn run(
             record.backup.status = BackupStatus::Done;
             record.backup.size_bytes = Some(size);
             store.save_logical_backup(&record).await?;
+            let deleted = apply_retention(&ctx, &store, &plan, &retention).await?;
             Ok(WorkOutcome::Succeeded {
                 summary: format!(
-                    "Backed up into {} ({}) in {:.1} s.",
+                    "Backed up into {} ({}) in {:.1} s.{}",
                     record.file_name,
                     human_size(size),
-                    started.elapsed().as_secs_f64()
+                    started.elapsed().as_secs_f64(),
+                    match deleted {
+                        0 => String::new(),
+                        1 => " Retention deleted 1 older backup.".to_string(),
+                        n => format!(" Retention deleted {n} older backups."),
+                    }
                 ),
                 artifact: None,
             })
@@ -107,6 +118,92 @@ async fn run(
         }
     }
 }
+
+/// Deletes the database's archives that retention no longer keeps; each deletion is logged with
+/// its reason, in the server log and the job's. Returns how many went.
+async fn apply_retention(
+    ctx: &JobContext,
+    store: &Store,
+    plan: &DumpPlan,
+    policy: &RetentionPolicy,
+) -> anyhow::Result<usize> {
+    let all = store.logical_backups(&plan.database_id).await?;
+    let candidates: Vec<Candidate> = all
+        .iter()
+        .filter(|b| matches!(b.backup.status, BackupStatus::Done | BackupStatus::Error))
+        .map(|b| Candidate {
+            id: b.backup.id.clone(),
+            created_at: b.backup.created_at,
+            kind: if b.backup.method == BackupMethod::Periodic {
+                CandidateKind::Scheduled
+            } else {
+                CandidateKind::Manual
+            },
+            successful: b.backup.status == BackupStatus::Done,
+        })
+        .collect();
+    let deletions = retention::plan(&candidates, policy, Utc::now());
+    for d in &deletions {
+        let Some(b) = all.iter().find(|b| b.backup.id == d.id) else {
+            continue;
+        };
+        let path = plan.artifacts_dir.join(&b.file_name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(anyhow::Error::from(e)
+                    .context(format!("retention cannot delete {}", path.display())));
+            }
+        }
+        store.delete_logical_backup(&d.id).await?;
+        tracing::info!(database = %plan.database_id, backup = %d.id, file = %b.file_name, reason = %d.reason, "retention deleted a backup");
+        ctx.progress
+            .log(&format!(
+                "Retention deleted {} ({}): {}",
+                b.file_name, d.id, d.reason
+            ))
+            .await?;
+    }
+    Ok(deletions.len())
+}
+
+/// Starts a full physical backup of the database as a job.
+pub async fn start_physical_backup(
+    runner: &JobRunner,
+    catalog: &Catalog,
+    database: &str,
+    started_by: &str,
+) -> Result<Job, StartDumpError> {
+    let (db, provider) = catalog.resolve(database).await?;
+    if !db.features.pitr {
+        return Err(StartDumpError::NotSupported(format!(
+            "{} takes no physical backups here.",
+            db.name
+        )));
+    }
+    let request = JobRequest {
+        kind: JobKind::Backup,
+        database: db.id.clone(),
+        started_by: started_by.to_string(),
+        params: serde_json::json!({ "method": PHYSICAL_FULL }),
+    };
+    let id = db.id.clone();
+    Ok(runner
+        .submit(request, move |ctx| {
+            Box::pin(async move {
+                let summary = provider.physical_backup(&id, &ctx).await?;
+                Ok(WorkOutcome::Succeeded {
+                    summary,
+                    artifact: None,
+                })
+            })
+        })
+        .await?)
+}
+
+/// The `method` parameter of physical backup jobs.
+pub const PHYSICAL_FULL: &str = "physical_full";
 
 /// The archive's size, or `None` when cancelled. Nothing partial is left either way.
 async fn dump_and_pack(

@@ -10,6 +10,7 @@ pub mod preflight;
 mod progress;
 pub mod restore;
 mod runner;
+pub mod scheduler;
 pub mod timescale;
 pub mod upload;
 

@@ -55,6 +55,12 @@ pub trait Provider: Send + Sync {
         anyhow::bail!("{database} offers no point-in-time recovery here")
     }
 
+    /// Takes a full physical backup as the work of a running job; returns its summary.
+    async fn physical_backup(&self, database: &str, ctx: &JobContext) -> anyhow::Result<String> {
+        let _ = ctx;
+        anyhow::bail!("{database} takes no physical backups here")
+    }
+
     /// Data directories that point-in-time restores set aside.
     async fn safety_copies(&self, database: &str) -> Result<Vec<SafetyCopy>, ProviderError> {
         let _ = database;

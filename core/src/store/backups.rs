@@ -55,6 +55,15 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets a backup (its archive is deleted by the caller).
+    pub async fn delete_logical_backup(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM logical_backups WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// A database's logical backups, newest first.
     pub async fn logical_backups(&self, database: &str) -> Result<Vec<LogicalBackup>, StoreError> {
         let rows = sqlx::query(

@@ -3,9 +3,11 @@
 mod backups;
 mod clusters;
 mod jobs;
+mod schedules;
 
 pub use backups::LogicalBackup;
 pub use clusters::ClusterRecord;
+pub use schedules::ScheduleRecord;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -8,6 +8,7 @@ mod files;
 mod jobs;
 mod openapi;
 mod pitr;
+mod schedule;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::ApiDoc;
@@ -32,6 +33,10 @@ pub fn routes() -> Router<AppState> {
             get(backups::download),
         )
         .route("/databases/{db}/pitr", get(databases::pitr))
+        .route(
+            "/databases/{db}/schedule",
+            get(schedule::get).put(schedule::put),
+        )
         .route("/databases/{db}/pitr-restores", post(pitr::create))
         .route("/databases/{db}/safety-copies", get(pitr::safety_copies))
         .route(

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{backups, databases, events, jobs, pitr};
+use super::{backups, databases, events, jobs, pitr, schedule};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,8 @@ use super::{backups, databases, events, jobs, pitr};
         databases::get_one,
         databases::backups,
         databases::pitr,
+        schedule::get,
+        schedule::put,
         pitr::create,
         pitr::safety_copies,
         pitr::discard,

@@ -133,6 +133,19 @@ impl Provider for LocalProvider {
         self.cluster(database)?.restore_to(target, ctx).await
     }
 
+    async fn physical_backup(&self, database: &str, ctx: &JobContext) -> anyhow::Result<String> {
+        let c = self.cluster(database)?;
+        ctx.progress
+            .phase("taking a full physical backup", "", None)
+            .await?;
+        let started = std::time::Instant::now();
+        c.backup(PhysicalKind::Full).await?;
+        Ok(format!(
+            "Took a full physical backup with pgBackRest in {:.1} s.",
+            started.elapsed().as_secs_f64()
+        ))
+    }
+
     async fn safety_copies(&self, database: &str) -> Result<Vec<SafetyCopy>, ProviderError> {
         Ok(self.cluster(database)?.safety_copies())
     }

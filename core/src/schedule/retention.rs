@@ -1,0 +1,588 @@
+//! Retention: which backups to delete under a daily / weekly / monthly policy like Scalingo's plans.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// Failed backups younger than this are kept so people can read what went wrong.
+const FAILED_KEPT_FOR: TimeDelta = TimeDelta::days(1);
+
+/// How many scheduled and manual backups to keep. Counting windows include the current one:
+/// the day, ISO week and month of `now` are day, week and month 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionPolicy {
+    /// Every successful scheduled backup of the last this many UTC days.
+    pub daily_days: u32,
+    /// The newest successful scheduled backup of each Sunday in the last this many ISO weeks.
+    pub weekly_weeks: u32,
+    /// The newest successful scheduled backup of each month's first Sunday in the last this many months.
+    pub monthly_months: u32,
+    /// This many newest successful manual backups.
+    pub manual_keep: u32,
+}
+
+impl RetentionPolicy {
+    /// A week of dailies, four Sundays, ten manual backups.
+    pub fn starter() -> Self {
+        Self {
+            daily_days: 7,
+            weekly_weeks: 4,
+            monthly_months: 0,
+            manual_keep: 10,
+        }
+    }
+
+    /// A week of dailies, eight Sundays, a year of first Sundays, fifty manual backups.
+    pub fn business() -> Self {
+        Self {
+            daily_days: 7,
+            weekly_weeks: 8,
+            monthly_months: 12,
+            manual_keep: 50,
+        }
+    }
+}
+
+/// The policy named `starter` or `business`; None for any other name.
+pub fn preset(name: &str) -> Option<RetentionPolicy> {
+    match name {
+        "starter" => Some(RetentionPolicy::starter()),
+        "business" => Some(RetentionPolicy::business()),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CandidateKind {
+    /// Taken by the daily schedule.
+    Scheduled,
+    /// Asked for by a person.
+    Manual,
+}
+
+/// A backup as retention sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub kind: CandidateKind,
+    pub successful: bool,
+}
+
+/// A backup to delete, with the sentence shown to the person reviewing the deletion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deletion {
+    pub id: String,
+    pub reason: String,
+}
+
+/// The backups `policy` deletes at `now`, oldest first.
+///
+/// - Scheduled, successful: kept when made in the last `daily_days` UTC days; older ones are kept
+///   only as the newest backup of a Sunday in the last `weekly_weeks` ISO weeks, or of a month's
+///   first Sunday in the last `monthly_months` months.
+/// - Manual, successful: the `manual_keep` newest are kept.
+/// - Failed (either kind): kept for a day, then deleted.
+/// - The newest successful backup of all is never deleted, whatever the rules say.
+pub fn plan(backups: &[Candidate], policy: &RetentionPolicy, now: DateTime<Utc>) -> Vec<Deletion> {
+    let today = now.date_naive();
+    let key = |i: &usize| (backups[*i].created_at, backups[*i].id.as_str());
+
+    // The newest successful scheduled backup of each UTC day, for the weekly and monthly rules.
+    let mut newest_of_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    for (i, b) in backups.iter().enumerate() {
+        if b.successful && b.kind == CandidateKind::Scheduled {
+            let slot = newest_of_day.entry(b.created_at.date_naive()).or_insert(i);
+            if key(&i) > key(slot) {
+                *slot = i;
+            }
+        }
+    }
+
+    let mut doomed: Vec<(usize, String)> = Vec::new();
+    for (i, b) in backups.iter().enumerate() {
+        if !b.successful {
+            if now - b.created_at > FAILED_KEPT_FOR {
+                doomed.push((i, "failed backup".to_string()));
+            }
+            continue;
+        }
+        if b.kind != CandidateKind::Scheduled {
+            continue;
+        }
+        let day = b.created_at.date_naive();
+        if days_back(day, today) < i64::from(policy.daily_days) {
+            continue;
+        }
+        let kept_day =
+            is_kept_sunday(day, today, policy) || is_kept_first_sunday(day, today, policy);
+        if !kept_day {
+            doomed.push((i, old_scheduled_reason(policy)));
+        } else if newest_of_day.get(&day) != Some(&i) {
+            doomed.push((
+                i,
+                format!(
+                    "scheduled backup older than {}; a newer backup of the same day is kept",
+                    days(policy.daily_days)
+                ),
+            ));
+        }
+    }
+
+    let mut manual: Vec<usize> = (0..backups.len())
+        .filter(|i| backups[*i].successful && backups[*i].kind == CandidateKind::Manual)
+        .collect();
+    manual.sort_by(|a, b| key(b).cmp(&key(a)));
+    let cap = usize::try_from(policy.manual_keep).unwrap_or(usize::MAX);
+    for i in manual.into_iter().skip(cap) {
+        let reason = format!(
+            "more than {} manual backups; this is the oldest beyond the cap",
+            policy.manual_keep
+        );
+        doomed.push((i, reason));
+    }
+
+    // Whatever the rules say, something restorable must remain.
+    let newest_ok = (0..backups.len())
+        .filter(|i| backups[*i].successful)
+        .max_by_key(key);
+    doomed.retain(|(i, _)| Some(*i) != newest_ok);
+
+    doomed.sort_by(|(a, _), (b, _)| key(a).cmp(&key(b)));
+    doomed
+        .into_iter()
+        .map(|(i, reason)| Deletion {
+            id: backups[i].id.clone(),
+            reason,
+        })
+        .collect()
+}
+
+/// Whole days from `day` to `today`: 0 for today.
+fn days_back(day: NaiveDate, today: NaiveDate) -> i64 {
+    i64::from(today.num_days_from_ce()) - i64::from(day.num_days_from_ce())
+}
+
+/// Whole calendar months from `day`'s month to `today`'s: 0 for this month.
+fn months_back(day: NaiveDate, today: NaiveDate) -> i64 {
+    let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+    index(today) - index(day)
+}
+
+/// One of the last `weekly_weeks` Sundays on or before today.
+fn is_kept_sunday(day: NaiveDate, today: NaiveDate, policy: &RetentionPolicy) -> bool {
+    day.weekday() == Weekday::Sun
+        && day <= today
+        && (today - day).num_days() < 7 * i64::from(policy.weekly_weeks)
+}
+
+/// The first Sunday of one of the last `monthly_months` months whose first Sunday has come.
+fn is_kept_first_sunday(day: NaiveDate, today: NaiveDate, policy: &RetentionPolicy) -> bool {
+    let anchor = if today.day() > 7 || today.weekday().num_days_from_sunday() < today.day() {
+        today
+    } else {
+        today - chrono::Duration::days(i64::from(today.day()))
+    };
+    day.weekday() == Weekday::Sun
+        && day.day() <= 7
+        && day <= today
+        && months_back(day, anchor) < i64::from(policy.monthly_months)
+}
+
+fn old_scheduled_reason(policy: &RetentionPolicy) -> String {
+    let not_kept = match (policy.weekly_weeks > 0, policy.monthly_months > 0) {
+        (true, true) => ", not a kept Sunday or first-Sunday backup",
+        (true, false) => ", not a kept Sunday backup",
+        (false, true) => ", not a kept first-Sunday backup",
+        (false, false) => "",
+    };
+    format!(
+        "scheduled backup older than {}{not_kept}",
+        days(policy.daily_days)
+    )
+}
+
+fn days(n: u32) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn backup(id: &str, created_at: &str, kind: CandidateKind, successful: bool) -> Candidate {
+        Candidate {
+            id: id.to_string(),
+            created_at: at(created_at),
+            kind,
+            successful,
+        }
+    }
+
+    /// One successful scheduled backup at 00:00 UTC every day from `first` to `last`, id = the date.
+    fn dailies(first: &str, last: &str) -> Vec<Candidate> {
+        let first: NaiveDate = first.parse().unwrap();
+        let last: NaiveDate = last.parse().unwrap();
+        first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .map(|d| Candidate {
+                id: d.to_string(),
+                created_at: d.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+                kind: CandidateKind::Scheduled,
+                successful: true,
+            })
+            .collect()
+    }
+
+    fn kept(backups: &[Candidate], deletions: &[Deletion]) -> BTreeSet<String> {
+        let gone: BTreeSet<&str> = deletions.iter().map(|d| d.id.as_str()).collect();
+        backups
+            .iter()
+            .map(|b| b.id.clone())
+            .filter(|id| !gone.contains(id.as_str()))
+            .collect()
+    }
+
+    fn set(ids: &[&str]) -> BTreeSet<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn presets_by_name() {
+        assert_eq!(preset("starter"), Some(RetentionPolicy::starter()));
+        assert_eq!(preset("business"), Some(RetentionPolicy::business()));
+        assert_eq!(preset("enterprise"), None);
+    }
+
+    #[test]
+    fn starter_keeps_a_week_of_dailies_and_the_last_four_sundays() {
+        // Wednesday 13 May 2026.
+        let now = at("2026-05-13T12:00:00Z");
+        let backups = dailies("2026-04-10", "2026-05-13");
+        assert_eq!(backups.len(), 34);
+        let deletions = plan(&backups, &RetentionPolicy::starter(), now);
+        let expected = set(&[
+            // The last four Sundays on or before today (10 May is also in the last 7 days).
+            "2026-04-19",
+            "2026-04-26",
+            "2026-05-03",
+            // The last 7 days.
+            "2026-05-07",
+            "2026-05-08",
+            "2026-05-09",
+            "2026-05-10",
+            "2026-05-11",
+            "2026-05-12",
+            "2026-05-13",
+        ]);
+        assert_eq!(kept(&backups, &deletions), expected);
+        assert_eq!(deletions.len(), 24);
+        // Sunday 12 April is the fifth Sunday back.
+        let old_sunday = deletions.iter().find(|d| d.id == "2026-04-12").unwrap();
+        assert_eq!(
+            old_sunday.reason,
+            "scheduled backup older than 7 days, not a kept Sunday backup"
+        );
+        // Oldest first.
+        assert_eq!(deletions[0].id, "2026-04-10");
+        assert_eq!(deletions[23].id, "2026-05-06");
+    }
+
+    #[test]
+    fn before_this_month_s_first_sunday_last_month_s_is_the_one_kept() {
+        // Wednesday 2 September 2026: September's first Sunday (the 6th) has not come yet.
+        let now = at("2026-09-02T12:00:00Z");
+        let backups = dailies("2026-07-01", "2026-09-02");
+        let policy = RetentionPolicy {
+            daily_days: 1,
+            weekly_weeks: 0,
+            monthly_months: 1,
+            manual_keep: 10,
+        };
+        let deletions = plan(&backups, &policy, now);
+        assert_eq!(
+            kept(&backups, &deletions),
+            set(&["2026-08-02", "2026-09-02"])
+        );
+    }
+
+    #[test]
+    fn on_a_sunday_it_is_the_first_of_the_kept_sundays() {
+        let now = at("2026-05-17T12:00:00Z");
+        let backups = dailies("2026-04-14", "2026-05-17");
+        let deletions = plan(&backups, &RetentionPolicy::starter(), now);
+        let kept = kept(&backups, &deletions);
+        assert!(kept.contains("2026-04-26"));
+        assert!(!kept.contains("2026-04-19"));
+        assert_eq!(kept.len(), 7 + 3);
+    }
+
+    #[test]
+    fn business_keeps_first_sundays_for_a_year() {
+        let now = at("2026-05-13T12:00:00Z");
+        let backups = dailies("2025-04-01", "2026-05-13");
+        let deletions = plan(&backups, &RetentionPolicy::business(), now);
+        let expected = set(&[
+            // First Sundays, June 2025 to March 2026 (April's and May's are weekly ones too).
+            "2025-06-01",
+            "2025-07-06",
+            "2025-08-03",
+            "2025-09-07",
+            "2025-10-05",
+            "2025-11-02",
+            "2025-12-07",
+            "2026-01-04",
+            "2026-02-01",
+            "2026-03-01",
+            // The last eight Sundays.
+            "2026-03-22",
+            "2026-03-29",
+            "2026-04-05",
+            "2026-04-12",
+            "2026-04-19",
+            "2026-04-26",
+            "2026-05-03",
+            // The last 7 days.
+            "2026-05-07",
+            "2026-05-08",
+            "2026-05-09",
+            "2026-05-10",
+            "2026-05-11",
+            "2026-05-12",
+            "2026-05-13",
+        ]);
+        assert_eq!(kept(&backups, &deletions), expected);
+        let may_2025 = deletions.iter().find(|d| d.id == "2025-05-04").unwrap();
+        assert_eq!(
+            may_2025.reason,
+            "scheduled backup older than 7 days, not a kept Sunday or first-Sunday backup"
+        );
+    }
+
+    #[test]
+    fn only_the_newest_backup_of_a_kept_sunday_stays() {
+        let now = at("2026-05-13T12:00:00Z");
+        let mut backups = dailies("2026-05-12", "2026-05-13");
+        backups.push(backup(
+            "sun-early",
+            "2026-05-03T00:00:00Z",
+            CandidateKind::Scheduled,
+            true,
+        ));
+        backups.push(backup(
+            "sun-late",
+            "2026-05-03T09:00:00Z",
+            CandidateKind::Scheduled,
+            true,
+        ));
+        backups.push(backup(
+            "sun-failed",
+            "2026-05-03T10:00:00Z",
+            CandidateKind::Scheduled,
+            false,
+        ));
+        let deletions = plan(&backups, &RetentionPolicy::starter(), now);
+        assert_eq!(
+            deletions,
+            vec![
+                Deletion {
+                    id: "sun-early".into(),
+                    reason:
+                        "scheduled backup older than 7 days; a newer backup of the same day is kept"
+                            .into(),
+                },
+                Deletion {
+                    id: "sun-failed".into(),
+                    reason: "failed backup".into(),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn manual_cap_deletes_the_oldest_beyond_it() {
+        let now = at("2026-05-13T12:00:00Z");
+        let mut backups: Vec<Candidate> = (1..=12)
+            .map(|n| {
+                backup(
+                    &format!("m{n:02}"),
+                    &format!("2026-04-{n:02}T08:00:00Z"),
+                    CandidateKind::Manual,
+                    true,
+                )
+            })
+            .collect();
+        backups.push(backup(
+            "today",
+            "2026-05-13T00:00:00Z",
+            CandidateKind::Scheduled,
+            true,
+        ));
+        let deletions = plan(&backups, &RetentionPolicy::starter(), now);
+        let reason = "more than 10 manual backups; this is the oldest beyond the cap";
+        assert_eq!(
+            deletions,
+            vec![
+                Deletion {
+                    id: "m01".into(),
+                    reason: reason.into()
+                },
+                Deletion {
+                    id: "m02".into(),
+                    reason: reason.into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn failed_manual_backups_do_not_count_toward_the_cap() {
+        let now = at("2026-05-13T12:00:00Z");
+        let policy = RetentionPolicy {
+            manual_keep: 1,
+            ..RetentionPolicy::starter()
+        };
+        let backups = vec![
+            backup(
+                "ok-old",
+                "2026-05-01T08:00:00Z",
+                CandidateKind::Manual,
+                true,
+            ),
+            backup(
+                "ok-new",
+                "2026-05-02T08:00:00Z",
+                CandidateKind::Manual,
+                true,
+            ),
+            backup(
+                "failed-new",
+                "2026-05-13T08:00:00Z",
+                CandidateKind::Manual,
+                false,
+            ),
+        ];
+        let deletions = plan(&backups, &policy, now);
+        let ids: Vec<&str> = deletions.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["ok-old"]);
+    }
+
+    #[test]
+    fn a_lone_old_backup_is_never_deleted() {
+        let now = at("2026-05-13T12:00:00Z");
+        let scheduled = [backup(
+            "old",
+            "2025-01-01T00:00:00Z",
+            CandidateKind::Scheduled,
+            true,
+        )];
+        assert_eq!(plan(&scheduled, &RetentionPolicy::starter(), now), vec![]);
+        let manual = [backup(
+            "old",
+            "2025-01-01T00:00:00Z",
+            CandidateKind::Manual,
+            true,
+        )];
+        let no_manual = RetentionPolicy {
+            manual_keep: 0,
+            ..RetentionPolicy::starter()
+        };
+        assert_eq!(plan(&manual, &no_manual, now), vec![]);
+    }
+
+    #[test]
+    fn the_newest_successful_backup_survives_next_to_failed_ones() {
+        let now = at("2026-05-13T12:00:00Z");
+        let backups = [
+            backup("ok", "2026-01-01T00:00:00Z", CandidateKind::Scheduled, true),
+            backup(
+                "old-ok",
+                "2025-12-30T00:00:00Z",
+                CandidateKind::Scheduled,
+                true,
+            ),
+            backup(
+                "failed",
+                "2026-05-10T00:00:00Z",
+                CandidateKind::Scheduled,
+                false,
+            ),
+        ];
+        let deletions = plan(&backups, &RetentionPolicy::starter(), now);
+        let ids: Vec<&str> = deletions.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["old-ok", "failed"]);
+    }
+
+    #[test]
+    fn failed_backups_are_kept_for_a_day() {
+        let now = at("2026-05-13T12:00:00Z");
+        let backups = [
+            backup("ok", "2026-05-13T00:00:00Z", CandidateKind::Scheduled, true),
+            backup(
+                "failed-today",
+                "2026-05-13T01:00:00Z",
+                CandidateKind::Scheduled,
+                false,
+            ),
+            backup(
+                "failed-23h",
+                "2026-05-12T13:00:00Z",
+                CandidateKind::Manual,
+                false,
+            ),
+            backup(
+                "failed-25h",
+                "2026-05-12T11:00:00Z",
+                CandidateKind::Manual,
+                false,
+            ),
+            backup(
+                "failed-2d",
+                "2026-05-11T00:00:00Z",
+                CandidateKind::Scheduled,
+                false,
+            ),
+        ];
+        let deletions = plan(&backups, &RetentionPolicy::starter(), now);
+        assert_eq!(
+            deletions,
+            vec![
+                Deletion {
+                    id: "failed-2d".into(),
+                    reason: "failed backup".into()
+                },
+                Deletion {
+                    id: "failed-25h".into(),
+                    reason: "failed backup".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_to_delete_without_backups() {
+        let now = at("2026-05-13T12:00:00Z");
+        assert_eq!(plan(&[], &RetentionPolicy::business(), now), vec![]);
+    }
+
+    #[test]
+    fn policy_fields_can_come_from_config() {
+        let policy: RetentionPolicy = serde_json::from_str(
+            r#"{"daily_days":14,"weekly_weeks":4,"monthly_months":6,"manual_keep":3}"#,
+        )
+        .unwrap();
+        assert_eq!(policy.daily_days, 14);
+        assert_eq!(policy.manual_keep, 3);
+    }
+}
