@@ -45,6 +45,27 @@ pub fn span(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
     }
 }
 
+/// A `datetime-local` value ("2026-11-22T08:30" or with seconds) for `<input min/max/value>`.
+pub fn utc_input(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// What a `datetime-local` input labelled UTC sends, as RFC 3339 in UTC. Anything that already
+/// carries an offset, or is not a date, is passed on for the server to judge.
+pub fn utc_input_to_rfc3339(value: &str) -> String {
+    let v = value.trim();
+    for pattern in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(v, pattern) {
+            return iso(&naive.and_utc());
+        }
+    }
+    v.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +89,24 @@ mod tests {
         );
         assert_eq!(span(&a, &(a + chrono::Duration::hours(50))), "2 days 2 h");
         assert_eq!(utc(&a), "2026-11-22 00:00:00 UTC");
+    }
+
+    #[test]
+    fn utc_inputs_become_rfc3339() {
+        assert_eq!(
+            utc_input_to_rfc3339("2026-11-22T08:30"),
+            "2026-11-22T08:30:00Z"
+        );
+        assert_eq!(
+            utc_input_to_rfc3339("2026-11-22T08:30:05"),
+            "2026-11-22T08:30:05Z"
+        );
+        assert_eq!(
+            utc_input_to_rfc3339("2026-11-22T08:30:05+02:00"),
+            "2026-11-22T08:30:05+02:00"
+        );
+        assert_eq!(utc_input_to_rfc3339("soon"), "soon");
+        let a = Utc.with_ymd_and_hms(2026, 11, 22, 8, 30, 5).unwrap();
+        assert_eq!(utc_input(&a), "2026-11-22T08:30:05");
     }
 }

@@ -233,6 +233,17 @@ pub struct BackupsTab {
     pub database: Database,
     pub window: PitrWindow,
     pub backups: Vec<Backup>,
+    /// The daily backup schedule, where the database has one.
+    pub schedule: Option<Schedule>,
+}
+
+/// The daily logical backup schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub enabled: bool,
+    /// Hour of the day in UTC.
+    pub hour: u8,
+    pub next_run: Option<DateTime<Utc>>,
 }
 
 #[cfg(feature = "ssr")]

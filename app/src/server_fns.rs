@@ -17,6 +17,7 @@ pub mod ssr {
     pub struct ServerContext {
         pub catalog: Catalog,
         pub jobs: std::sync::Arc<tidemark_core::jobs::JobRunner>,
+        pub config: std::sync::Arc<tidemark_core::Config>,
     }
 
     pub fn context() -> Result<ServerContext, ServerFnError> {
@@ -54,11 +55,35 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
     use tidemark_core::provider::ProviderError;
     let cx = ssr::context()?;
     match cx.catalog.overview(&id).await {
-        Ok(o) => Ok(Some(BackupsTab {
-            database: o.database.into(),
-            window: o.window.into(),
-            backups: o.backups.into_iter().map(Into::into).collect(),
-        })),
+        Ok(o) => {
+            let schedule = if o.database.features.scheduled_backups {
+                let now = chrono::Utc::now();
+                let record = cx
+                    .jobs
+                    .store()
+                    .schedule(&o.database.id, now)
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "cannot read a schedule");
+                        ServerFnError::new(
+                            "Tidemark could not read the backup schedule; the server log says why.",
+                        )
+                    })?;
+                Some(crate::model::Schedule {
+                    enabled: record.schedule.enabled,
+                    hour: record.schedule.hour,
+                    next_run: tidemark_core::schedule::daily::next_run(&record.schedule, now),
+                })
+            } else {
+                None
+            };
+            Ok(Some(BackupsTab {
+                database: o.database.into(),
+                window: o.window.into(),
+                backups: o.backups.into_iter().map(Into::into).collect(),
+                schedule,
+            }))
+        }
         Err(ProviderError::NotFound(_)) => Ok(None),
         Err(e) => Err(ssr::user_error(e)),
     }
@@ -104,4 +129,87 @@ pub async fn load_job_page(id: String) -> Result<Option<JobPage>, ServerFnError>
         log: log.split_off(keep),
         last_event,
     }))
+}
+
+/// Takes a manual logical backup; returns the job's id.
+#[server(prefix = "/_fn", endpoint = "trigger_backup")]
+pub async fn trigger_backup(id: String) -> Result<String, ServerFnError> {
+    use tidemark_core::jobs::backup::start_backup;
+    use tidemark_core::jobs::dump::StartDumpError;
+    use tidemark_core::provider::BackupMethod;
+    let cx = ssr::context()?;
+    match start_backup(
+        &cx.jobs,
+        &cx.catalog,
+        &cx.config,
+        &id,
+        BackupMethod::Manual,
+        "anonymous",
+    )
+    .await
+    {
+        Ok(job) => Ok(job.id.to_string()),
+        Err(StartDumpError::Provider(e)) => Err(ssr::user_error(e)),
+        Err(e) => Err(ServerFnError::new(e.to_string())),
+    }
+}
+
+/// Turns the daily backup on or off and sets its hour (UTC). An unchecked box sends nothing.
+#[server(prefix = "/_fn", endpoint = "save_schedule")]
+pub async fn save_schedule(
+    id: String,
+    enabled: Option<String>,
+    hour: String,
+) -> Result<(), ServerFnError> {
+    use tidemark_core::schedule::daily::{DailySchedule, validate_hour};
+    let cx = ssr::context()?;
+    let db = cx.catalog.database(&id).await.map_err(ssr::user_error)?;
+    if !db.features.scheduled_backups {
+        return Err(ServerFnError::new(format!(
+            "{} has no backup schedule here.",
+            db.name
+        )));
+    }
+    let hour = hour
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| {
+            ServerFnError::new(format!(
+                "The hour must be a whole number from 0 to 23; got '{hour}'."
+            ))
+        })
+        .and_then(|h| validate_hour(h).map_err(|e| ServerFnError::new(e.to_string())))?;
+    let schedule = DailySchedule {
+        enabled: enabled.is_some(),
+        hour,
+    };
+    cx.jobs
+        .store()
+        .save_schedule(&db.id, schedule, chrono::Utc::now())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot save a schedule");
+            ServerFnError::new("Tidemark could not save the schedule; the server log says why.")
+        })?;
+    tracing::info!(database = %db.id, enabled = schedule.enabled, hour = schedule.hour, "backup schedule changed");
+    Ok(())
+}
+
+/// Starts a point-in-time restore to `restore_time` (a UTC date and time); returns the job's id.
+#[server(prefix = "/_fn", endpoint = "start_pitr")]
+pub async fn start_pitr(
+    id: String,
+    restore_time: String,
+    confirm: Option<String>,
+) -> Result<String, ServerFnError> {
+    use tidemark_core::jobs::pitr::{PitrRequest, start_pitr_restore};
+    let cx = ssr::context()?;
+    let request = PitrRequest {
+        restore_time: crate::format::utc_input_to_rfc3339(&restore_time),
+        confirm: confirm.is_some(),
+    };
+    start_pitr_restore(&cx.jobs, &cx.catalog, &id, request, "anonymous")
+        .await
+        .map(|job| job.id.to_string())
+        .map_err(|e| ServerFnError::new(e.to_string()))
 }

@@ -113,3 +113,52 @@ test('an unknown database is a proper not-found page', async () => {
   await page.screenshot({ path: screenshotPath('not-found-1280x800') });
   await context.close();
 });
+
+test('"Trigger manual backup" opens the job, which finishes, and the backup is listed to download', async () => {
+  const { context, page, errors } = await openPage(DESKTOP, '/databases/demo');
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Trigger manual backup' }).click();
+  await page.waitForURL('**/jobs/*', { timeout: 30_000 });
+  const jobId = page.url().split('/jobs/')[1];
+  await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 60_000 });
+
+  const backups = await api('/api/v1/databases/demo/backups');
+  const manual = backups.find((b) => b.method === 'manual');
+  assert.ok(manual, 'the API lists the manual backup');
+  assert.equal(manual.id, jobId, 'the backup is the job the page followed');
+  await page.goto(`${server.url}/databases/demo`);
+  const row = page.locator(`[data-backup-id="${manual.id}"]`);
+  assert.match(await row.innerText(), /Manual/);
+  const href = await row.getByRole('link', { name: 'Download' }).getAttribute('href');
+  const res = await fetch(`${server.url}${href}`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-disposition'), /_demo\.tar\.gz/);
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});
+
+test('a changed schedule is saved, shows its next run, and stays after a reload', async () => {
+  const { context, page, errors } = await openPage(DESKTOP, '/databases/demo');
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.locator('[data-testid="schedule-hour"]').selectOption('7');
+  await page.getByRole('button', { name: 'Save schedule' }).click();
+  await page.getByRole('status').filter({ hasText: 'Schedule saved.' }).waitFor();
+  await page.locator('[data-testid="schedule-summary"]', { hasText: '07:00 UTC' }).waitFor();
+  const next = await page.getAttribute('[data-testid="schedule-next"]', 'datetime');
+  assert.match(next, /T07:00:00Z$/);
+
+  const api7 = await api('/api/v1/databases/demo/schedule');
+  assert.equal(api7.hour, 7);
+  await page.reload();
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid="schedule-hour"]').inputValue(), '7');
+
+  // Turned off: no next run.
+  await page.getByLabel('Daily backup').uncheck();
+  await page.getByRole('button', { name: 'Save schedule' }).click();
+  await page.locator('[data-testid="schedule-summary"]', { hasText: 'Daily backups are off.' }).waitFor();
+  assert.equal(await page.locator('[data-testid="schedule-next"]').count(), 0);
+  assert.equal((await api('/api/v1/databases/demo/schedule')).enabled, false);
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});

@@ -14,6 +14,7 @@ pub fn router(state: AppState) -> Router {
     let context = ServerContext {
         catalog: state.catalog.clone(),
         jobs: state.jobs.clone(),
+        config: state.config.clone(),
     };
     let page_context = context.clone();
     let options = state.leptos_options.clone();

@@ -33,7 +33,12 @@ async fn the_schedule_is_validated_saved_and_shows_its_next_run() {
         let (status, body) = put_schedule(&http, &base, bad.clone()).await;
         assert_eq!(status, 422, "{bad}");
         assert_eq!(body["error"]["field"], "hour");
-        assert!(body["error"]["message"].as_str().unwrap().contains("0 to 23"));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("0 to 23")
+        );
     }
     let (status, body) = put_schedule(&http, &base, json!({"hour": "three"})).await;
     assert_eq!(status, 422);
@@ -54,7 +59,10 @@ async fn the_schedule_is_validated_saved_and_shows_its_next_run() {
     assert_eq!(body["hour"], 5);
     assert_eq!(body["next_run"], Value::Null);
     let after: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
-    assert_eq!((after["enabled"].clone(), after["hour"].clone()), (json!(false), json!(5)));
+    assert_eq!(
+        (after["enabled"].clone(), after["hour"].clone()),
+        (json!(false), json!(5))
+    );
 
     let res = http
         .get(format!("{base}/api/v1/databases/nope/schedule"))
@@ -70,16 +78,35 @@ async fn a_point_in_time_restore_is_checked_then_followed_to_the_end() {
     let Served { base, t, .. } = serve().await;
     let http = reqwest::Client::new();
     let pool = t.cluster.pool();
-    sqlx::query("CREATE TABLE marks (n int)").execute(pool).await.unwrap();
-    sqlx::query("INSERT INTO marks VALUES (1)").execute(pool).await.unwrap();
+    sqlx::query("CREATE TABLE marks (n int)")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO marks VALUES (1)")
+        .execute(pool)
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let target = Utc::now();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    sqlx::query("INSERT INTO marks VALUES (2)").execute(pool).await.unwrap();
-    sqlx::query("SELECT pg_switch_wal()").execute(pool).await.unwrap();
+    sqlx::query("INSERT INTO marks VALUES (2)")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_switch_wal()")
+        .execute(pool)
+        .await
+        .unwrap();
     let window_url = format!("{base}/api/v1/databases/demo/pitr");
     for _ in 0..300 {
-        let w: Value = http.get(&window_url).send().await.unwrap().json().await.unwrap();
+        let w: Value = http
+            .get(&window_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let latest: DateTime<Utc> = serde_json::from_value(w["latest"].clone()).unwrap();
         if latest > target {
             break;
@@ -91,8 +118,14 @@ async fn a_point_in_time_restore_is_checked_then_followed_to_the_end() {
     let when = target.to_rfc3339_opts(SecondsFormat::Micros, true);
     for (body, field) in [
         (json!({"restore_time": when}), "confirm"),
-        (json!({"restore_time": "2001-01-01T00:00:00Z", "confirm": true}), "restore_time"),
-        (json!({"restore_time": "noon", "confirm": true}), "restore_time"),
+        (
+            json!({"restore_time": "2001-01-01T00:00:00Z", "confirm": true}),
+            "restore_time",
+        ),
+        (
+            json!({"restore_time": "noon", "confirm": true}),
+            "restore_time",
+        ),
     ] {
         let res = http.post(&url).json(&body).send().await.unwrap();
         assert_eq!(res.status(), 422, "{body}");

@@ -3,39 +3,75 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::not_found::DatabaseNotFound;
 use super::overview::StatusPill;
 use super::{LoadError, error_text};
 use crate::format;
-use crate::model::{Backup, BackupMethod, BackupStatus, BackupsTab, PitrWindow};
-use crate::server_fns::load_backups_tab;
+use crate::model::{Backup, BackupMethod, BackupStatus, BackupsTab, PitrWindow, Schedule};
+use crate::server_fns::{SaveSchedule, StartPitr, TriggerBackup, load_backups_tab};
 
 #[component]
 pub fn DatabasePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let tab = Resource::new(id, load_backups_tab);
+    let saved = ServerAction::<SaveSchedule>::new();
+    let tab = Resource::new(
+        move || (id(), saved.version().get()),
+        |(id, _)| load_backups_tab(id),
+    );
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        // A transition keeps the tab on screen while it reloads after a change.
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match tab.await {
-                    Ok(Some(tab)) => view! { <Tab tab/> }.into_any(),
+                    Ok(Some(tab)) => view! { <Tab tab saved/> }.into_any(),
                     Ok(None) => view! { <DatabaseNotFound id=id()/> }.into_any(),
                     Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
+    }
+}
+
+/// Opens a job's page once the action that started it answers with its id.
+fn follow_job<A>(action: ServerAction<A>)
+where
+    A: leptos::server_fn::ServerFn<Output = String, Error = ServerFnError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = action.value().get() {
+            navigate(&format!("/jobs/{job}"), Default::default());
+        }
+    });
+}
+
+/// What a failed action said, in an alert.
+fn action_error<A>(action: ServerAction<A>) -> impl IntoView
+where
+    A: leptos::server_fn::ServerFn<Error = ServerFnError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    move || {
+        action.value().get().and_then(|r| r.err()).map(|e| {
+            view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }
+        })
     }
 }
 
 #[component]
-fn Tab(tab: BackupsTab) -> impl IntoView {
+fn Tab(tab: BackupsTab, saved: ServerAction<SaveSchedule>) -> impl IntoView {
     let BackupsTab {
         database,
         window,
         backups,
+        schedule,
     } = tab;
     view! {
         <Title text=format!("{} · Backups", database.name)/>
@@ -57,8 +93,8 @@ fn Tab(tab: BackupsTab) -> impl IntoView {
         <div class="tabs" role="presentation">
             <span class="tab tab-active" aria-current="page">"Backups"</span>
         </div>
-        {database.features.pitr.then(|| view! { <PitrBlock window backups=backups.clone()/> })}
-        <BackupsBlock database=database.id.clone() backups/>
+        {database.features.pitr.then(|| view! { <PitrBlock database=database.id.clone() window backups=backups.clone()/> })}
+        <BackupsBlock database=database.id.clone() backups manual=database.features.manual_backups schedule saved/>
     }
 }
 
@@ -73,7 +109,7 @@ fn position(t: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> f64 
 }
 
 #[component]
-fn PitrBlock(window: PitrWindow, backups: Vec<Backup>) -> impl IntoView {
+fn PitrBlock(database: String, window: PitrWindow, backups: Vec<Backup>) -> impl IntoView {
     let body = match (window.earliest, window.latest) {
         (Some(earliest), Some(latest)) => {
             let marks = backups
@@ -105,6 +141,7 @@ fn PitrBlock(window: PitrWindow, backups: Vec<Backup>) -> impl IntoView {
                 <p class="muted small">
                     "All times are in UTC. New changes join the window as the database archives them, at least once a minute while it is written to."
                 </p>
+                <PitrForm database earliest latest/>
             }
             .into_any()
         }
@@ -123,8 +160,104 @@ fn PitrBlock(window: PitrWindow, backups: Vec<Backup>) -> impl IntoView {
     }
 }
 
+/// Choose a moment, read what a restore does, confirm, start.
 #[component]
-fn BackupsBlock(database: String, backups: Vec<Backup>) -> impl IntoView {
+fn PitrForm(database: String, earliest: DateTime<Utc>, latest: DateTime<Utc>) -> impl IntoView {
+    let action = ServerAction::<StartPitr>::new();
+    follow_job(action);
+    view! {
+        <ActionForm action attr:class="pitr-form" attr:data-testid="pitr-form">
+            <input type="hidden" name="id" value=database/>
+            <label for="restore-time">"Restore to (UTC)"</label>
+            <input id="restore-time" type="datetime-local" step="1" name="restore_time" required
+                min=format::utc_input(&earliest) max=format::utc_input(&latest)/>
+            <div class="consequences">
+                <p><strong>"What a restore does"</strong></p>
+                <ul>
+                    <li>"The database stops for the length of the restore; connected applications lose their sessions."</li>
+                    <li>"Everything written after the chosen moment disappears from the database."</li>
+                    <li>"The backup history restarts: a new full backup is taken and the window begins again from it."</li>
+                    <li>"The current data is set aside as a safety copy, kept until an admin discards it."</li>
+                </ul>
+            </div>
+            <label class="check">
+                <input type="checkbox" name="confirm" required/>
+                " I understand that the data written after this moment will be gone."
+            </label>
+            <button class="button button-danger" type="submit" disabled=move || action.pending().get()>
+                "Restore to this moment"
+            </button>
+        </ActionForm>
+        {action_error(action)}
+    }
+}
+
+/// The daily schedule: what it is, when it runs next, and a form to change it.
+#[component]
+fn ScheduleForm(
+    database: String,
+    schedule: Schedule,
+    saved: ServerAction<SaveSchedule>,
+) -> impl IntoView {
+    let summary = if schedule.enabled {
+        format!(
+            "A logical backup is taken every day at {:02}:00 UTC.",
+            schedule.hour
+        )
+    } else {
+        "Daily backups are off.".to_string()
+    };
+    let next = schedule.next_run.map(|t| {
+        view! { " Next: " <time data-testid="schedule-next" datetime=format::iso(&t)>{format::utc(&t)}</time> "." }
+    });
+    let hours = (0..24u8)
+        .map(|h| view! { <option value=h.to_string() selected=h == schedule.hour>{format!("{h:02}:00")}</option> })
+        .collect_view();
+    view! {
+        <div class="schedule" data-testid="schedule">
+            <p data-testid="schedule-summary">{summary}{next}</p>
+            <ActionForm action=saved attr:class="schedule-form">
+                <input type="hidden" name="id" value=database/>
+                <label class="check">
+                    <input type="checkbox" name="enabled" checked=schedule.enabled/>
+                    " Daily backup"
+                </label>
+                <label>
+                    "at "
+                    <select name="hour" data-testid="schedule-hour">{hours}</select>
+                    " UTC"
+                </label>
+                <button class="button" type="submit" disabled=move || saved.pending().get()>"Save schedule"</button>
+            </ActionForm>
+            {move || matches!(saved.value().get(), Some(Ok(()))).then(|| view! { <p class="ok-text" role="status">"Schedule saved."</p> })}
+            {action_error(saved)}
+        </div>
+    }
+}
+
+#[component]
+fn BackupsBlock(
+    database: String,
+    backups: Vec<Backup>,
+    manual: bool,
+    schedule: Option<Schedule>,
+    saved: ServerAction<SaveSchedule>,
+) -> impl IntoView {
+    let trigger = ServerAction::<TriggerBackup>::new();
+    follow_job(trigger);
+    let schedule =
+        schedule.map(|schedule| view! { <ScheduleForm database=database.clone() schedule saved/> });
+    let manual_id = database.clone();
+    let manual = manual.then(move || {
+        view! {
+            <ActionForm action=trigger attr:class="inline-form">
+                <input type="hidden" name="id" value=manual_id/>
+                <button class="button" type="submit" data-testid="trigger-backup" disabled=move || trigger.pending().get()>
+                    "Trigger manual backup"
+                </button>
+            </ActionForm>
+        }
+    });
     let count = backups.len();
     let rows = backups
         .into_iter()
@@ -159,7 +292,12 @@ fn BackupsBlock(database: String, backups: Vec<Backup>) -> impl IntoView {
         .collect_view();
     view! {
         <section class="block" aria-labelledby="backups-title">
-            <h2 id="backups-title">"Backups"</h2>
+            <div class="block-head">
+                <h2 id="backups-title">"Backups"</h2>
+                {manual}
+            </div>
+            {action_error(trigger)}
+            {schedule}
             {if count == 0 {
                 view! { <p class="muted" data-testid="no-backups">"No backups yet."</p> }.into_any()
             } else {
