@@ -40,6 +40,7 @@ impl Hosting {
 pub enum DatabaseStatus {
     Running,
     Stopped,
+    Unreachable,
 }
 
 /// What can be done with a database.
@@ -271,6 +272,7 @@ mod from_core {
                 status: match d.status {
                     core::DatabaseStatus::Running => DatabaseStatus::Running,
                     core::DatabaseStatus::Stopped => DatabaseStatus::Stopped,
+                    core::DatabaseStatus::Unreachable => DatabaseStatus::Unreachable,
                 },
                 features: Features {
                     pitr: d.features.pitr,

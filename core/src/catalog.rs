@@ -90,13 +90,8 @@ impl Catalog {
         Self::window_of(&db, p).await
     }
 
-    /// The window of a database already looked up; none where the provider offers no PITR.
+    /// The window of a database already looked up; where there is none, the provider says why.
     async fn window_of(db: &Database, p: &Arc<dyn Provider>) -> Result<PitrWindow, ProviderError> {
-        if !db.features.pitr {
-            return Ok(PitrWindow::unavailable(
-                "Point-in-time recovery needs a cluster that Tidemark manages with pgBackRest.",
-            ));
-        }
         p.pitr_window(&db.id).await
     }
 }

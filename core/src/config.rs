@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::schedule::retention::{RetentionPolicy, preset};
+use crate::secret::Secret;
 
 /// Everything the server needs to start. Every field has a safe default.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +39,69 @@ pub struct Config {
     /// Which logical backups are kept (`TIDEMARK_RETENTION` = starter or business, default
     /// starter; the file's `[retention]` table can override each number).
     pub retention: RetentionPolicy,
+    /// More clusters for Tidemark to create and manage, besides the embedded one (`[[clusters]]`).
+    pub clusters: Vec<ClusterConfig>,
+    /// PostgreSQL servers Tidemark reaches by URL but does not manage (`[[external]]`).
+    pub external: Vec<ExternalConfig>,
+}
+
+/// `[[clusters]]`: a managed cluster.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Id in URLs and the API; also the cluster's directory and pgBackRest stanza.
+    pub id: String,
+    /// Shown on the pages; the id when left out.
+    pub name: Option<String>,
+    /// The database inside the cluster that is backed up; the id when left out.
+    pub main_database: Option<String>,
+    /// Fixed port on 127.0.0.1; a free one is picked the first time when left out.
+    pub port: Option<u16>,
+}
+
+/// `[[external]]`: a server given by a connection URL. Logical backups, dumps and restores only.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalConfig {
+    pub id: String,
+    pub name: Option<String>,
+    /// `postgres://user:password@host:port/database`; or give `url_env`.
+    pub url: Option<Secret<String>>,
+    /// The name of an environment variable that holds the URL, to keep it out of the file.
+    pub url_env: Option<String>,
+}
+
+impl std::fmt::Debug for ExternalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExternalConfig")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("url_env", &self.url_env)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Ids appear in URLs and directory names: lower-case letters, digits and dashes.
+fn check_id(setting: &str, id: &str, seen: &mut Vec<String>) -> Result<(), ConfigError> {
+    let ok = !id.is_empty()
+        && id.len() <= 40
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !ok {
+        return Err(invalid(
+            setting,
+            &format!(
+                "'{id}' is not a valid id; use lower-case letters, digits and dashes, starting with a letter"
+            ),
+        ));
+    }
+    if seen.iter().any(|s| s == id) {
+        return Err(invalid(setting, &format!("the id '{id}' is used twice")));
+    }
+    seen.push(id.to_string());
+    Ok(())
 }
 
 impl Default for Config {
@@ -55,6 +119,8 @@ impl Default for Config {
             catch_up_missed_backups: true,
             full_backup_every_days: 7,
             retention: RetentionPolicy::starter(),
+            clusters: Vec::new(),
+            external: Vec::new(),
         }
     }
 }
@@ -84,6 +150,10 @@ struct FileConfig {
     catch_up_missed_backups: Option<bool>,
     full_backup_every_days: Option<u32>,
     retention: Option<RetentionFile>,
+    #[serde(default)]
+    clusters: Vec<ClusterConfig>,
+    #[serde(default)]
+    external: Vec<ExternalConfig>,
 }
 
 /// `[retention]`: a preset, then any number overridden.
@@ -229,6 +299,62 @@ impl Config {
         r.weekly_weeks = retention.weekly_weeks.unwrap_or(r.weekly_weeks);
         r.monthly_months = retention.monthly_months.unwrap_or(r.monthly_months);
         r.manual_keep = retention.manual_keep.unwrap_or(r.manual_keep);
+
+        let mut seen = Vec::new();
+        for cluster in &file.clusters {
+            // The embedded cluster's id and directory.
+            if c.embedded && (cluster.id == "demo" || cluster.id == "main") {
+                return Err(invalid(
+                    "clusters.id",
+                    &format!(
+                        "'{}' is the embedded cluster's; choose another id",
+                        cluster.id
+                    ),
+                ));
+            }
+            check_id("clusters.id", &cluster.id, &mut seen)?;
+            if cluster.port == Some(0) {
+                return Err(invalid("clusters.port", "must be a port from 1 to 65535"));
+            }
+        }
+        c.clusters = file.clusters;
+        for server in file.external {
+            check_id("external.id", &server.id, &mut seen)?;
+            let url = match (&server.url, &server.url_env) {
+                (Some(url), None) => url.clone(),
+                (None, Some(var)) => Secret::new(env(var).ok_or_else(|| {
+                    invalid(
+                        "external.url_env",
+                        &format!(
+                            "the environment variable {var} named for '{}' is not set",
+                            server.id
+                        ),
+                    )
+                })?),
+                _ => {
+                    return Err(invalid(
+                        "external.url",
+                        &format!("give exactly one of url and url_env for '{}'", server.id),
+                    ));
+                }
+            };
+            if !(url.expose().starts_with("postgres://")
+                || url.expose().starts_with("postgresql://"))
+            {
+                return Err(invalid(
+                    "external.url",
+                    &format!(
+                        "the URL of '{}' must start with postgres:// or postgresql://",
+                        server.id
+                    ),
+                ));
+            }
+            c.external.push(ExternalConfig {
+                url: Some(url),
+                url_env: None,
+                ..server
+            });
+        }
         Ok(c)
     }
 
@@ -375,6 +501,59 @@ mod tests {
             Config::from_sources(None, env_of(&[("TIDEMARK_RETENTION", "forever")])).unwrap_err();
         assert!(e.to_string().contains("TIDEMARK_RETENTION"), "{e}");
         assert!(e.to_string().contains("starter or business"), "{e}");
+    }
+
+    #[test]
+    fn clusters_and_external_servers_come_from_the_file() {
+        let file = r#"
+[[clusters]]
+id = "billing"
+name = "Billing"
+port = 5544
+
+[[external]]
+id = "legacy"
+url_env = "LEGACY_URL"
+"#;
+        let c = Config::from_sources(
+            Some(("t.toml", file)),
+            env_of(&[("LEGACY_URL", "postgres://u:secret@db.internal:5432/crm")]),
+        )
+        .unwrap();
+        assert_eq!(c.clusters[0].id, "billing");
+        assert_eq!(c.clusters[0].port, Some(5544));
+        assert_eq!(
+            c.external[0].url.as_ref().unwrap().expose(),
+            "postgres://u:secret@db.internal:5432/crm"
+        );
+        assert!(
+            !format!("{c:?}").contains("secret"),
+            "the URL's password stays out of logs"
+        );
+    }
+
+    #[test]
+    fn bad_cluster_and_server_entries_name_the_setting() {
+        for (file, setting) in [
+            ("[[clusters]]\nid = \"Billing!\"\n", "clusters.id"),
+            ("[[clusters]]\nid = \"demo\"\n", "clusters.id"),
+            ("[[external]]\nid = \"x\"\n", "external.url"),
+            (
+                "[[external]]\nid = \"x\"\nurl = \"mysql://h/db\"\n",
+                "external.url",
+            ),
+            (
+                "[[external]]\nid = \"x\"\nurl_env = \"NOPE\"\n",
+                "external.url_env",
+            ),
+            (
+                "[[clusters]]\nid = \"a\"\n[[external]]\nid = \"a\"\nurl = \"postgres://h/d\"\n",
+                "external.id",
+            ),
+        ] {
+            let e = Config::from_sources(Some(("t.toml", file)), env_of(&[])).unwrap_err();
+            assert!(e.to_string().starts_with(setting), "{file}: {e}");
+        }
     }
 
     #[test]

@@ -29,6 +29,13 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
+/// Read from configuration; never written back out.
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Secret<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Secret)
+    }
+}
+
 impl From<String> for Secret<String> {
     fn from(value: String) -> Self {
         Self(value)

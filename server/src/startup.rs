@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use leptos::config::{Env, LeptosOptions};
+use tidemark_core::config::ClusterConfig;
 use tidemark_core::jobs::scheduler::Scheduler;
 use tidemark_core::pgtools::runner::{ToolError, require};
+use tidemark_core::provider::external::{ExternalProvider, ExternalServer};
 use tidemark_core::provider::local::{ClusterError, ClusterSpec, LocalProvider, ManagedCluster};
 use tidemark_core::store::{Store, StoreError};
 use tidemark_core::sysuser::{RunAs, SysUserError};
@@ -39,6 +41,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Cluster(#[from] ClusterError),
+    #[error("{0}")]
+    External(String),
     #[error("the HTTP server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -55,6 +59,18 @@ pub fn embedded_spec(config: &Config) -> ClusterSpec {
         main_database: "demo".into(),
         port: config.embedded_port,
         demo: true,
+    }
+}
+
+/// A cluster declared in the configuration.
+fn configured_spec(c: &ClusterConfig) -> ClusterSpec {
+    ClusterSpec {
+        id: c.id.clone(),
+        display_name: c.name.clone().unwrap_or_else(|| c.id.clone()),
+        name: c.id.clone(),
+        main_database: c.main_database.clone().unwrap_or_else(|| c.id.clone()),
+        port: c.port,
+        demo: false,
     }
 }
 
@@ -105,7 +121,7 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
 pub async fn run(config: Config) -> Result<(), StartError> {
     check_data_dir(&config.data_dir)?;
     let run_as = RunAs::for_current_process(&config.run_as_user)?;
-    if config.embedded {
+    if config.embedded || !config.clusters.is_empty() {
         check_tools(&config, run_as.as_ref())?;
     }
     let listener = bind(config.listen).await?;
@@ -115,16 +131,23 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         tracing::warn!(site_root = %config.site_root.display(), "the compiled site is missing: pages are served without interactivity (build it with `cargo leptos build`)");
     }
 
-    let mut clusters = Vec::new();
+    let mut specs = Vec::new();
     if config.embedded {
-        let cluster =
-            ManagedCluster::ensure(&config, &store, embedded_spec(&config), run_as.clone()).await?;
-        clusters.push(cluster);
+        specs.push(embedded_spec(&config));
     }
-    let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
-        clusters.clone(),
-        store.clone(),
-    ))]);
+    specs.extend(config.clusters.iter().map(configured_spec));
+    let mut clusters = Vec::new();
+    for spec in specs {
+        clusters.push(ManagedCluster::ensure(&config, &store, spec, run_as.clone()).await?);
+    }
+    let mut servers = Vec::new();
+    for c in &config.external {
+        servers.push(ExternalServer::from_config(c).map_err(StartError::External)?);
+    }
+    let catalog = Catalog::new(vec![
+        Arc::new(LocalProvider::new(clusters.clone(), store.clone())),
+        Arc::new(ExternalProvider::new(servers, store.clone())),
+    ]);
     let listen = config.listen;
     let state = AppState::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS);
     let jobs = state.jobs.clone();

@@ -93,7 +93,7 @@ fn Tab(tab: BackupsTab, saved: ServerAction<SaveSchedule>) -> impl IntoView {
         <div class="tabs" role="presentation">
             <span class="tab tab-active" aria-current="page">"Backups"</span>
         </div>
-        {database.features.pitr.then(|| view! { <PitrBlock database=database.id.clone() window backups=backups.clone()/> })}
+        <PitrBlock database=database.id.clone() window backups=backups.clone()/>
         <BackupsBlock database=database.id.clone() backups manual=database.features.manual_backups schedule saved/>
     }
 }

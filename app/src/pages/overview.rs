@@ -50,6 +50,7 @@ pub fn StatusPill(status: DatabaseStatus) -> impl IntoView {
     let (class, text) = match status {
         DatabaseStatus::Running => ("pill pill-ok", "Running"),
         DatabaseStatus::Stopped => ("pill pill-bad", "Stopped"),
+        DatabaseStatus::Unreachable => ("pill pill-bad", "Unreachable"),
     };
     view! { <span class=class>{text}</span> }
 }

@@ -16,6 +16,42 @@ pub struct ConnTarget {
 }
 
 impl ConnTarget {
+    /// Reads `postgres://user:password@host:port/database`; the error never repeats the URL,
+    /// which may hold a password.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        let u =
+            url::Url::parse(url).map_err(|e| format!("the connection URL cannot be read ({e})"))?;
+        if !matches!(u.scheme(), "postgres" | "postgresql") {
+            return Err("the connection URL must start with postgres://".into());
+        }
+        let decode = |s: &str| {
+            percent_decode(s)
+                .ok_or_else(|| "the connection URL has a badly escaped part".to_string())
+        };
+        let host = u
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or("the connection URL names no host")?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let user = match u.username() {
+            "" => "postgres".to_string(),
+            name => decode(name)?,
+        };
+        let dbname = match u.path().trim_start_matches('/') {
+            "" => user.clone(),
+            name => decode(name)?,
+        };
+        Ok(ConnTarget {
+            host,
+            port: u.port().unwrap_or(5432),
+            user,
+            password: u.password().map(decode).transpose()?.map(Secret::new),
+            dbname,
+        })
+    }
+
     /// Opens one connection, giving up after 15 s with a sentence that names the server.
     pub async fn connect(&self) -> anyhow::Result<sqlx::PgConnection> {
         use anyhow::Context;
@@ -104,9 +140,41 @@ pub const TABLES_TO_DUMP_SQL: &str = "SELECT count(*) FROM pg_class c
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
                       WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
 
+/// Decodes `%XX` escapes of a URL part; `None` when they are not valid UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_become_targets_with_defaults_and_escapes() {
+        let t = ConnTarget::from_url("postgres://app%40x:p%2Fss@db.internal:6432/crm").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("db.internal", 6432));
+        assert_eq!((t.user.as_str(), t.dbname.as_str()), ("app@x", "crm"));
+        assert_eq!(t.password.unwrap().expose(), "p/ss");
+        let t = ConnTarget::from_url("postgresql://bob@localhost").unwrap();
+        assert_eq!((t.port, t.dbname.as_str()), (5432, "bob"));
+        assert!(t.password.is_none());
+        let e = ConnTarget::from_url("mysql://u:hunter2@h/d").unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        assert!(ConnTarget::from_url("postgres:///d").is_err());
+    }
 
     fn target() -> ConnTarget {
         ConnTarget {

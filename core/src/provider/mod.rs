@@ -1,5 +1,6 @@
 //! Providers: where databases and their backups live (a managed local cluster, or Scalingo).
 
+pub mod external;
 pub mod local;
 mod model;
 

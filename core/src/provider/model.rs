@@ -54,6 +54,8 @@ impl Features {
 pub enum DatabaseStatus {
     Running,
     Stopped,
+    /// A server Tidemark does not run, which did not answer.
+    Unreachable,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

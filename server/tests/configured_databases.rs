@@ -1,0 +1,150 @@
+//! The real binary with a configuration that declares a second managed cluster and an external
+//! server: both are created or reached, listed, and shown with what they offer.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The server process; stopped with SIGTERM when dropped, even by a failing test.
+struct Running(Option<Child>);
+
+impl Running {
+    /// Stops it and returns everything it printed.
+    fn stop(mut self) -> String {
+        let Some(child) = self.0.take() else {
+            return String::new();
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn declared_clusters_and_external_servers_are_listed_with_their_features() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let closed = free_port();
+    let config = dir.path().join("tidemark.toml");
+    std::fs::write(
+        &config,
+        "embedded = false\n\
+         [[clusters]]\nid = \"billing\"\nname = \"Billing\"\n\n\
+         [[external]]\nid = \"legacy\"\nname = \"Legacy CRM\"\nurl_env = \"LEGACY_URL\"\n",
+    )
+    .unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_tidemark"))
+        .env("TIDEMARK_CONFIG", &config)
+        .env("TIDEMARK_DATA_DIR", dir.path().join("data"))
+        .env("TIDEMARK_LISTEN", &listen)
+        .env(
+            "LEGACY_URL",
+            format!("postgres://app:hunter2@127.0.0.1:{closed}/crm"),
+        )
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running(Some(child));
+    let base = format!("http://{listen}");
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..900 {
+        if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await
+            && r.status() == 200
+        {
+            ready = true;
+            break;
+        }
+        if let Some(Ok(Some(status))) = running.0.as_mut().map(Child::try_wait) {
+            panic!("tidemark exited early: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "tidemark did not become ready within 90 s");
+
+    let dbs: Vec<Value> = http
+        .get(format!("{base}/api/v1/databases"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = dbs.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["billing", "legacy"]);
+    assert_eq!(dbs[0]["status"], "running");
+    assert_eq!(dbs[0]["features"]["pitr"], true);
+    assert_eq!(dbs[1]["hosting"], "external");
+    assert_eq!(dbs[1]["status"], "unreachable");
+    assert_eq!(dbs[1]["features"]["pitr"], false);
+
+    let window: Value = http
+        .get(format!("{base}/api/v1/databases/billing/pitr"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(window["available"], true, "{window}");
+
+    let page = http
+        .get(format!("{base}/databases/legacy"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("not managed by Tidemark"),
+        "the page says why there is no PITR"
+    );
+    assert!(
+        !page.contains("hunter2"),
+        "the URL's password stays on the server"
+    );
+
+    let log = running.stop();
+    assert!(log.contains("Tidemark is ready"), "{log}");
+    assert!(
+        !log.contains("hunter2"),
+        "the URL's password stays out of the log:\n{log}"
+    );
+    assert!(
+        dir.path()
+            .join("data/clusters/billing/pgdata/PG_VERSION")
+            .exists()
+    );
+}
