@@ -236,6 +236,19 @@ pub struct BackupsTab {
     pub backups: Vec<Backup>,
     /// The daily backup schedule, where the database has one.
     pub schedule: Option<Schedule>,
+    /// Data directories that point-in-time restores set aside, newest first.
+    pub safety_copies: Vec<SafetyCopy>,
+}
+
+/// A data directory a point-in-time restore set aside.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SafetyCopy {
+    /// The id of the restore job that made it.
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    /// The moment the database was restored to.
+    pub restore_time: DateTime<Utc>,
+    pub size_bytes: u64,
 }
 
 /// The daily logical backup schedule.

@@ -77,7 +77,21 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
             } else {
                 None
             };
+            let safety_copies = cx
+                .catalog
+                .safety_copies(&o.database.id)
+                .await
+                .map_err(ssr::user_error)?
+                .into_iter()
+                .map(|c| crate::model::SafetyCopy {
+                    id: c.id,
+                    created_at: c.created_at,
+                    restore_time: c.restore_time,
+                    size_bytes: c.size_bytes,
+                })
+                .collect();
             Ok(Some(BackupsTab {
+                safety_copies,
                 database: o.database.into(),
                 window: o.window.into(),
                 backups: o.backups.into_iter().map(Into::into).collect(),
@@ -212,4 +226,22 @@ pub async fn start_pitr(
         .await
         .map(|job| job.id.to_string())
         .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+/// Deletes a safety copy for good.
+#[server(prefix = "/_fn", endpoint = "discard_safety_copy")]
+pub async fn discard_safety_copy(id: String, copy: String) -> Result<(), ServerFnError> {
+    let cx = ssr::context()?;
+    if cx
+        .catalog
+        .discard_safety_copy(&id, &copy)
+        .await
+        .map_err(ssr::user_error)?
+    {
+        Ok(())
+    } else {
+        Err(ServerFnError::new(format!(
+            "There is no safety copy '{copy}' for this database."
+        )))
+    }
 }

@@ -9,24 +9,29 @@ use super::not_found::DatabaseNotFound;
 use super::overview::StatusPill;
 use super::{LoadError, error_text};
 use crate::format;
-use crate::model::{Backup, BackupMethod, BackupStatus, BackupsTab, PitrWindow, Schedule};
-use crate::server_fns::{SaveSchedule, StartPitr, TriggerBackup, load_backups_tab};
+use crate::model::{
+    Backup, BackupMethod, BackupStatus, BackupsTab, PitrWindow, SafetyCopy, Schedule,
+};
+use crate::server_fns::{
+    DiscardSafetyCopy, SaveSchedule, StartPitr, TriggerBackup, load_backups_tab,
+};
 
 #[component]
 pub fn DatabasePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let saved = ServerAction::<SaveSchedule>::new();
+    let discarded = ServerAction::<DiscardSafetyCopy>::new();
     let tab = Resource::new(
-        move || (id(), saved.version().get()),
-        |(id, _)| load_backups_tab(id),
+        move || (id(), saved.version().get(), discarded.version().get()),
+        |(id, _, _)| load_backups_tab(id),
     );
     view! {
         // A transition keeps the tab on screen while it reloads after a change.
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match tab.await {
-                    Ok(Some(tab)) => view! { <Tab tab saved/> }.into_any(),
+                    Ok(Some(tab)) => view! { <Tab tab saved discarded/> }.into_any(),
                     Ok(None) => view! { <DatabaseNotFound id=id()/> }.into_any(),
                     Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
                 }
@@ -66,12 +71,17 @@ where
 }
 
 #[component]
-fn Tab(tab: BackupsTab, saved: ServerAction<SaveSchedule>) -> impl IntoView {
+fn Tab(
+    tab: BackupsTab,
+    saved: ServerAction<SaveSchedule>,
+    discarded: ServerAction<DiscardSafetyCopy>,
+) -> impl IntoView {
     let BackupsTab {
         database,
         window,
         backups,
         schedule,
+        safety_copies,
     } = tab;
     view! {
         <Title text=format!("{} · Backups", database.name)/>
@@ -93,7 +103,7 @@ fn Tab(tab: BackupsTab, saved: ServerAction<SaveSchedule>) -> impl IntoView {
         <div class="tabs" role="presentation">
             <span class="tab tab-active" aria-current="page">"Backups"</span>
         </div>
-        <PitrBlock database=database.id.clone() window backups=backups.clone()/>
+        <PitrBlock database=database.id.clone() window backups=backups.clone() safety_copies discarded/>
         <BackupsBlock database=database.id.clone() backups manual=database.features.manual_backups schedule saved/>
     }
 }
@@ -109,7 +119,16 @@ fn position(t: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> f64 
 }
 
 #[component]
-fn PitrBlock(database: String, window: PitrWindow, backups: Vec<Backup>) -> impl IntoView {
+fn PitrBlock(
+    database: String,
+    window: PitrWindow,
+    backups: Vec<Backup>,
+    safety_copies: Vec<SafetyCopy>,
+    discarded: ServerAction<DiscardSafetyCopy>,
+) -> impl IntoView {
+    let copies = (!safety_copies.is_empty()).then(
+        || view! { <SafetyCopies database=database.clone() copies=safety_copies discarded/> },
+    );
     let body = match (window.earliest, window.latest) {
         (Some(earliest), Some(latest)) => {
             let marks = backups
@@ -156,7 +175,45 @@ fn PitrBlock(database: String, window: PitrWindow, backups: Vec<Backup>) -> impl
         <section class="block" aria-labelledby="pitr-title">
             <h2 id="pitr-title">"Point-in-time recovery"</h2>
             {body}
+            {copies}
         </section>
+    }
+}
+
+/// The data directories earlier restores set aside, each with a way to let it go.
+#[component]
+fn SafetyCopies(
+    database: String,
+    copies: Vec<SafetyCopy>,
+    discarded: ServerAction<DiscardSafetyCopy>,
+) -> impl IntoView {
+    let items = copies
+        .into_iter()
+        .map(|c| {
+            let job = format!("/jobs/{}", c.id);
+            let (db, copy_id, copy_attr) = (database.clone(), c.id.clone(), c.id.clone());
+            view! {
+                <li data-testid="safety-copy" data-copy-id=copy_attr>
+                    <span>
+                        "Data as it was before the restore to " {format::utc(&c.restore_time)}
+                        " (" {format::size(c.size_bytes)} ", set aside "
+                        <time datetime=format::iso(&c.created_at)>{format::utc(&c.created_at)}</time>
+                        ", " <a href=job>"restore job"</a> ")"
+                    </span>
+                    <ActionForm action=discarded attr:class="inline-form">
+                        <input type="hidden" name="id" value=db/>
+                        <input type="hidden" name="copy" value=copy_id/>
+                        <button class="button button-quiet" type="submit">"Discard"</button>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>"Safety copies"</h3>
+        <p class="muted small">"Kept on the server until discarded; discarding one frees its disk space for good."</p>
+        <ul class="safety-copies">{items}</ul>
+        {action_error(discarded)}
     }
 }
 
