@@ -55,6 +55,9 @@ pub fn App() -> impl IntoView {
                 </a>
                 <nav aria-label="Main">
                     <a href="/">"Databases"</a>
+                    <form method="post" action="/logout" class="logout-form">
+                        <button type="submit" class="link-like">"Log out"</button>
+                    </form>
                 </nav>
             </header>
             <main id="content">
@@ -62,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::Overview ssr=SsrMode::Async/>
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=pages::JobPageView ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=pages::LoginPage/>
                 </Routes>
             </main>
         </Router>

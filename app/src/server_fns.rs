@@ -25,6 +25,81 @@ pub mod ssr {
             .ok_or_else(|| ServerFnError::new("the server context is missing"))
     }
 
+    /// Who is calling, as the server's authentication found them.
+    pub fn actor() -> Result<(tidemark_core::auth::Principal, Option<String>), ServerFnError> {
+        let parts = use_context::<http::request::Parts>()
+            .ok_or_else(|| ServerFnError::new("the request is missing"))?;
+        let principal = parts
+            .extensions
+            .get::<tidemark_core::auth::Principal>()
+            .cloned()
+            .ok_or_else(|| ServerFnError::new("Log in first."))?;
+        let source = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok((principal, source))
+    }
+
+    /// Checks the role, recording a refusal in the audit log.
+    pub async fn allow(
+        cx: &ServerContext,
+        action: tidemark_core::auth::Action,
+        database: &str,
+    ) -> Result<(tidemark_core::auth::Principal, Option<String>), ServerFnError> {
+        let (principal, source) = actor()?;
+        if let Err(denied) = principal.may(action) {
+            cx.jobs
+                .store()
+                .record(
+                    &principal.user,
+                    action,
+                    Some(database),
+                    None,
+                    &format!("denied: {denied}"),
+                    source.as_deref(),
+                )
+                .await;
+            return Err(ServerFnError::new(format!(
+                "{}.",
+                capitalise(&denied.to_string())
+            )));
+        }
+        Ok((principal, source))
+    }
+
+    /// Records a change and how it ended.
+    pub async fn audit<T: std::fmt::Display, E: std::fmt::Display>(
+        cx: &ServerContext,
+        who: &(tidemark_core::auth::Principal, Option<String>),
+        action: tidemark_core::auth::Action,
+        database: &str,
+        result: &Result<T, E>,
+    ) {
+        let (target, outcome) = match result {
+            Ok(t) => (Some(t.to_string()), "ok".to_string()),
+            Err(e) => (None, e.to_string()),
+        };
+        cx.jobs
+            .store()
+            .record(
+                &who.0.user,
+                action,
+                Some(database),
+                target.as_deref(),
+                &outcome,
+                who.1.as_deref(),
+            )
+            .await;
+    }
+
+    fn capitalise(s: &str) -> String {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    }
+
     /// The sentence a person reads; internal details go to the log, once.
     pub fn user_error(e: ProviderError) -> ServerFnError {
         match e {
@@ -148,20 +223,30 @@ pub async fn load_job_page(id: String) -> Result<Option<JobPage>, ServerFnError>
 /// Takes a manual logical backup; returns the job's id.
 #[server(prefix = "/_fn", endpoint = "trigger_backup")]
 pub async fn trigger_backup(id: String) -> Result<String, ServerFnError> {
+    use tidemark_core::auth::Action;
     use tidemark_core::jobs::backup::start_backup;
     use tidemark_core::jobs::dump::StartDumpError;
     use tidemark_core::provider::BackupMethod;
     let cx = ssr::context()?;
-    match start_backup(
+    let who = ssr::allow(&cx, Action::ManualBackup, &id).await?;
+    let result = start_backup(
         &cx.jobs,
         &cx.catalog,
         &cx.config,
         &id,
         BackupMethod::Manual,
-        "anonymous",
+        &who.0,
     )
-    .await
-    {
+    .await;
+    ssr::audit(
+        &cx,
+        &who,
+        Action::ManualBackup,
+        &id,
+        &result.as_ref().map(|j| &j.id),
+    )
+    .await;
+    match result {
         Ok(job) => Ok(job.id.to_string()),
         Err(StartDumpError::Provider(e)) => Err(ssr::user_error(e)),
         Err(e) => Err(ServerFnError::new(e.to_string())),
@@ -175,8 +260,10 @@ pub async fn save_schedule(
     enabled: Option<String>,
     hour: String,
 ) -> Result<(), ServerFnError> {
+    use tidemark_core::auth::Action;
     use tidemark_core::schedule::daily::{DailySchedule, validate_hour};
     let cx = ssr::context()?;
+    let who = ssr::allow(&cx, Action::ChangeSchedule, &id).await?;
     let db = cx.catalog.database(&id).await.map_err(ssr::user_error)?;
     if !db.features.scheduled_backups {
         return Err(ServerFnError::new(format!(
@@ -206,6 +293,19 @@ pub async fn save_schedule(
             ServerFnError::new("Tidemark could not save the schedule; the server log says why.")
         })?;
     tracing::info!(database = %db.id, enabled = schedule.enabled, hour = schedule.hour, "backup schedule changed");
+    let what = format!(
+        "{} at {:02}:00 UTC",
+        if schedule.enabled { "on" } else { "off" },
+        schedule.hour
+    );
+    ssr::audit(
+        &cx,
+        &who,
+        Action::ChangeSchedule,
+        &db.id,
+        &Ok::<_, String>(what),
+    )
+    .await;
     Ok(())
 }
 
@@ -216,14 +316,24 @@ pub async fn start_pitr(
     restore_time: String,
     confirm: Option<String>,
 ) -> Result<String, ServerFnError> {
+    use tidemark_core::auth::Action;
     use tidemark_core::jobs::pitr::{PitrRequest, start_pitr_restore};
     let cx = ssr::context()?;
+    let who = ssr::allow(&cx, Action::PitrRestore, &id).await?;
     let request = PitrRequest {
         restore_time: crate::format::utc_input_to_rfc3339(&restore_time),
         confirm: confirm.is_some(),
     };
-    start_pitr_restore(&cx.jobs, &cx.catalog, &id, request, "anonymous")
-        .await
+    let result = start_pitr_restore(&cx.jobs, &cx.catalog, &id, request, &who.0).await;
+    ssr::audit(
+        &cx,
+        &who,
+        Action::PitrRestore,
+        &id,
+        &result.as_ref().map(|j| &j.id),
+    )
+    .await;
+    result
         .map(|job| job.id.to_string())
         .map_err(|e| ServerFnError::new(e.to_string()))
 }

@@ -107,9 +107,15 @@ async fn main() {
         .arg(format!("--file={}", raw_file.display()));
         raw_times.push(run(c));
         let start = Instant::now();
-        let job = start_dump(&runner, &catalog, &t.config, "demo", "bench")
-            .await
-            .expect("dump starts");
+        let job = start_dump(
+            &runner,
+            &catalog,
+            &t.config,
+            "demo",
+            &tidemark_core::testing::admin(),
+        )
+        .await
+        .expect("dump starts");
         let job = finished(&t, &job.id).await;
         job_times.push(start.elapsed());
         last_dump = Some(job);
@@ -146,7 +152,7 @@ async fn main() {
             &catalog,
             &t.config,
             "demo",
-            "bench",
+            &tidemark_core::testing::admin(),
             RestoreRequest {
                 source: RestoreSource::DumpJob(dump.id.to_string()),
                 target: RestoreTarget::NewDatabase(format!("job_restore_{round}")),

@@ -39,6 +39,9 @@ pub struct Config {
     /// Which logical backups are kept (`TIDEMARK_RETENTION` = starter or business, default
     /// starter; the file's `[retention]` table can override each number).
     pub retention: RetentionPolicy,
+    /// Tidemark is reached over HTTPS (through a proxy): session cookies are marked Secure
+    /// (`TIDEMARK_HTTPS`, default false).
+    pub https: bool,
     /// More clusters for Tidemark to create and manage, besides the embedded one (`[[clusters]]`).
     pub clusters: Vec<ClusterConfig>,
     /// PostgreSQL servers Tidemark reaches by URL but does not manage (`[[external]]`).
@@ -119,6 +122,7 @@ impl Default for Config {
             catch_up_missed_backups: true,
             full_backup_every_days: 7,
             retention: RetentionPolicy::starter(),
+            https: false,
             clusters: Vec::new(),
             external: Vec::new(),
         }
@@ -149,6 +153,7 @@ struct FileConfig {
     max_upload_bytes: Option<u64>,
     catch_up_missed_backups: Option<bool>,
     full_backup_every_days: Option<u32>,
+    https: Option<bool>,
     retention: Option<RetentionFile>,
     #[serde(default)]
     clusters: Vec<ClusterConfig>,
@@ -287,6 +292,11 @@ impl Config {
             })?;
         } else if let Some(v) = file.full_backup_every_days {
             c.full_backup_every_days = v;
+        }
+        if let Some(v) = env("TIDEMARK_HTTPS") {
+            c.https = parse_bool("TIDEMARK_HTTPS", &v)?;
+        } else if let Some(v) = file.https {
+            c.https = v;
         }
         let retention = file.retention.unwrap_or_default();
         if let Some(v) = env("TIDEMARK_RETENTION") {

@@ -1,5 +1,6 @@
 //! Tidemark's domain: configuration, providers of databases and backups, PostgreSQL tools, and state.
 
+pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod jobs;

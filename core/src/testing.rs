@@ -75,6 +75,15 @@ impl Drop for TestCluster {
     }
 }
 
+/// Someone allowed everything, for tests and benchmarks.
+pub fn admin() -> crate::auth::Principal {
+    crate::auth::Principal {
+        user: "tester".into(),
+        role: crate::auth::Role::Admin,
+        via: crate::auth::Via::Session,
+    }
+}
+
 /// A test cluster with a job runner and a catalog serving it.
 pub struct TestJobs {
     pub t: TestCluster,

@@ -41,9 +41,15 @@ async fn add_big_table(f: &TestJobs) {
 async fn a_dump_under_way() -> (TestJobs, Job) {
     let f = fixture().await;
     add_big_table(&f).await;
-    let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
-        .await
-        .unwrap();
+    let job = start_dump(
+        &f.runner,
+        &f.catalog,
+        &f.t.config,
+        "demo",
+        &tidemark_core::testing::admin(),
+    )
+    .await
+    .unwrap();
     wait_until_dumping(&f, &job.id).await;
     (f, job)
 }
@@ -60,9 +66,15 @@ fn leftovers(f: &TestJobs) -> Vec<String> {
 #[tokio::test]
 async fn a_dump_job_writes_a_restorable_dump_with_progress_ending_at_the_total() {
     let f = fixture().await;
-    let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
-        .await
-        .unwrap();
+    let job = start_dump(
+        &f.runner,
+        &f.catalog,
+        &f.t.config,
+        "demo",
+        &tidemark_core::testing::admin(),
+    )
+    .await
+    .unwrap();
     assert_eq!(job.status.name(), "queued");
     assert!(!job.params.to_string().contains("password"));
     let job = wait_until_finished(&f, &job.id).await;
@@ -156,9 +168,15 @@ async fn a_server_stop_interrupts_running_dumps_and_a_restart_marks_leftovers() 
     assert!(stopped.status.started_at().is_some());
     assert!(leftovers(&f).is_empty(), "{:?}", leftovers(&f));
     assert!(
-        start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
-            .await
-            .is_err()
+        start_dump(
+            &f.runner,
+            &f.catalog,
+            &f.t.config,
+            "demo",
+            &tidemark_core::testing::admin()
+        )
+        .await
+        .is_err()
     );
 
     // A job a crashed server left "running" becomes interrupted at the next start.

@@ -69,7 +69,7 @@ async fn an_external_server_gets_logical_backups_and_no_pitr() {
             restore_time: chrono::Utc::now().to_rfc3339(),
             confirm: true,
         },
-        "tester",
+        &tidemark_core::testing::admin(),
     )
     .await;
     assert!(matches!(refused, Err(StartPitrError::NotSupported(m)) if m.contains("Legacy CRM")));
@@ -80,7 +80,7 @@ async fn an_external_server_gets_logical_backups_and_no_pitr() {
         &j.t.config,
         "legacy",
         BackupMethod::Manual,
-        "tester",
+        &tidemark_core::testing::admin(),
     )
     .await
     .unwrap();

@@ -75,7 +75,7 @@ async fn restoring_to_t_keeps_exactly_the_rows_committed_before_t() {
             restore_time: local.to_rfc3339_opts(SecondsFormat::Micros, false),
             confirm: true,
         },
-        "tester",
+        &tidemark_core::testing::admin(),
     )
     .await
     .unwrap();
@@ -176,7 +176,15 @@ async fn refused_requests_change_nothing_and_say_why() {
             "RFC 3339",
         ),
     ] {
-        match start_pitr_restore(&j.runner, &j.catalog, "demo", req, "tester").await {
+        match start_pitr_restore(
+            &j.runner,
+            &j.catalog,
+            "demo",
+            req,
+            &tidemark_core::testing::admin(),
+        )
+        .await
+        {
             Err(StartPitrError::Invalid { field: f, message }) => {
                 assert_eq!(f, field, "{message}");
                 assert!(message.contains(words), "{message}");
@@ -206,9 +214,15 @@ async fn a_restore_that_fails_puts_the_previous_data_back() {
         .path();
     std::fs::set_permissions(&set, std::fs::Permissions::from_mode(0o000)).unwrap();
 
-    let job = start_pitr_restore(&j.runner, &j.catalog, "demo", request(t, true), "tester")
-        .await
-        .unwrap();
+    let job = start_pitr_restore(
+        &j.runner,
+        &j.catalog,
+        "demo",
+        request(t, true),
+        &tidemark_core::testing::admin(),
+    )
+    .await
+    .unwrap();
     let done = j.finished(&job.id).await;
     std::fs::set_permissions(&set, std::fs::Permissions::from_mode(0o750)).unwrap();
     let JobStatus::Failed { reason, .. } = &done.status else {

@@ -17,9 +17,15 @@ async fn finished(f: &TestJobs, id: &JobId) -> Job {
 }
 
 async fn dump(f: &TestJobs) -> Job {
-    let job = start_dump(&f.runner, &f.catalog, &f.t.config, "demo", "tester")
-        .await
-        .unwrap();
+    let job = start_dump(
+        &f.runner,
+        &f.catalog,
+        &f.t.config,
+        "demo",
+        &tidemark_core::testing::admin(),
+    )
+    .await
+    .unwrap();
     let job = finished(f, &job.id).await;
     assert_eq!(job.status.name(), "succeeded", "{:?}", job.summary);
     job
@@ -31,7 +37,7 @@ async fn restore(f: &TestJobs, request: RestoreRequest) -> Result<Job, StartRest
         &f.catalog,
         &f.t.config,
         "demo",
-        "tester",
+        &tidemark_core::testing::admin(),
         request,
     )
     .await

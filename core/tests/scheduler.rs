@@ -192,7 +192,7 @@ async fn retention_deletes_manual_backups_beyond_the_cap_and_says_why() {
             &j.t.config,
             "demo",
             BackupMethod::Manual,
-            "tester",
+            &tidemark_core::testing::admin(),
         )
         .await
         .unwrap();

@@ -19,13 +19,13 @@ after(async () => {
 });
 
 async function api(path) {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await server.fetch(`${server.url}${path}`);
   assert.equal(res.status, 200, `${path} answers 200`);
   return res.json();
 }
 
 async function openPage(viewport, path, options = {}) {
-  const context = await chrome.browser.newContext({ viewport, ...options });
+  const context = await server.context(chrome.browser, { viewport, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -130,7 +130,7 @@ test('"Trigger manual backup" opens the job, which finishes, and the backup is l
   const row = page.locator(`[data-backup-id="${manual.id}"]`);
   assert.match(await row.innerText(), /Manual/);
   const href = await row.getByRole('link', { name: 'Download' }).getAttribute('href');
-  const res = await fetch(`${server.url}${href}`);
+  const res = await server.fetch(`${server.url}${href}`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-disposition'), /_demo\.tar\.gz/);
   assert.deepEqual(errors, [], 'no script errors');

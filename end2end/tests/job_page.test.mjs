@@ -20,14 +20,14 @@ after(async () => {
 });
 
 async function startDump() {
-  const res = await fetch(`${server.url}/api/v1/databases/demo/dumps`, { method: 'POST' });
+  const res = await server.fetch(`${server.url}/api/v1/databases/demo/dumps`, { method: 'POST' });
   assert.equal(res.status, 202);
   return res.json();
 }
 
 test('a running dump updates its page live until it succeeds, also after a reload', async () => {
   const job = await startDump();
-  const context = await chrome.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const context = await server.context(chrome.browser, { viewport: PHONE, isMobile: true, hasTouch: true });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -61,17 +61,17 @@ test('a running dump updates its page live until it succeeds, also after a reloa
 test('a finished job page is complete before scripts run, with its download', async () => {
   const job = await startDump();
   for (let i = 0; i < 600; i++) {
-    const j = await (await fetch(`${server.url}/api/v1/jobs/${job.id}`)).json();
+    const j = await (await server.fetch(`${server.url}/api/v1/jobs/${job.id}`)).json();
     if (j.state === 'succeeded') break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const context = await chrome.browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false });
+  const context = await server.context(chrome.browser, { viewport: DESKTOP, javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(`${server.url}/jobs/${job.id}`);
   assert.equal(await page.locator('[data-testid="job-state"]').innerText(), 'succeeded');
   assert.match(await page.locator('[data-testid="job-progress"]').innerText(), /100%/);
   const href = await page.getAttribute('[data-testid="job-artifact"]', 'href');
-  const res = await fetch(`${server.url}${href}`);
+  const res = await server.fetch(`${server.url}${href}`);
   assert.equal(res.status, 200);
   const bytes = new Uint8Array(await res.arrayBuffer());
   assert.equal(new TextDecoder().decode(bytes.slice(0, 5)), 'PGDMP');
@@ -80,7 +80,7 @@ test('a finished job page is complete before scripts run, with its download', as
 });
 
 test('an unknown job is a proper not-found page', async () => {
-  const context = await chrome.browser.newContext({ viewport: DESKTOP });
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
   const page = await context.newPage();
   const response = await page.goto(`${server.url}/jobs/20260101000000-nosuchjob`);
   assert.equal(response.status(), 404);

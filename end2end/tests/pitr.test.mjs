@@ -21,7 +21,7 @@ after(async () => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function windowOf() {
-  return (await fetch(`${server.url}/api/v1/databases/demo/pitr`)).json();
+  return (await server.fetch(`${server.url}/api/v1/databases/demo/pitr`)).json();
 }
 
 /// "2026-11-22T08:30:05" for a datetime-local input, in UTC.
@@ -37,7 +37,7 @@ test('a restore to a moment in the window brings back exactly the rows written b
   sql(server, 'SELECT pg_switch_wal()');
   for (let i = 0; i < 300 && new Date((await windowOf()).latest) <= target; i++) await sleep(100);
 
-  const context = await chrome.browser.newContext({ viewport: DESKTOP });
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -53,7 +53,7 @@ test('a restore to a moment in the window brings back exactly the rows written b
   assert.equal(await input.evaluate((el) => el.validity.rangeUnderflow), true);
   await sleep(500);
   assert.match(page.url(), /\/databases\/demo$/, 'still on the Backups tab');
-  const jobs = await (await fetch(`${server.url}/api/v1/jobs`)).json();
+  const jobs = await (await server.fetch(`${server.url}/api/v1/jobs`)).json();
   assert.equal(jobs.filter((j) => j.kind === 'pitr_restore').length, 0);
 
   // Inside the window: the job page follows the restore to its end.
@@ -73,12 +73,12 @@ test('a restore to a moment in the window brings back exactly the rows written b
   await page.screenshot({ path: screenshotPath('pitr-tab-1280x800'), fullPage: true });
   await copy.getByRole('button', { name: 'Discard' }).click();
   await copy.waitFor({ state: 'detached' });
-  const copies = await (await fetch(`${server.url}/api/v1/databases/demo/safety-copies`)).json();
+  const copies = await (await server.fetch(`${server.url}/api/v1/databases/demo/safety-copies`)).json();
   assert.deepEqual(copies, []);
   assert.deepEqual(errors, [], 'no script errors');
   await context.close();
 
-  const phone = await chrome.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const phone = await server.context(chrome.browser, { viewport: PHONE, isMobile: true, hasTouch: true });
   const small = await phone.newPage();
   await small.goto(`${server.url}/databases/demo`);
   const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -61,10 +61,43 @@ export async function startServer() {
     await new Promise((r) => setTimeout(r, 250));
   }
 
+  // The first start prints the admin's one-time password: log in with it, and make a token.
+  const password = log.join('').match(/one-time password (\S+)/)[1];
+  const login = await fetch(`${url}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ name: 'admin', password, next: '/' }),
+    redirect: 'manual',
+  });
+  const cookie = login.headers.getSetCookie().find((c) => c.startsWith('tidemark_session=')).split(';')[0];
+  const created = await fetch(`${url}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { cookie, origin: url, 'content-type': 'application/json' },
+    body: JSON.stringify({ label: 'browser tests' }),
+  });
+  const { token } = await created.json();
+
   return {
     url,
     log,
+    password,
+    token,
     dataDir: path.join(dir, 'data'),
+    /** fetch with the admin's API token. */
+    fetch(target, options = {}) {
+      return fetch(target, { ...options, headers: { ...(options.headers || {}), authorization: `Bearer ${token}` } });
+    },
+    /** A browser context logged in as the admin (its own session). */
+    async context(browser, options = {}) {
+      const context = await browser.newContext(options);
+      const res = await fetch(`${url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ name: 'admin', password, next: '/' }),
+        redirect: 'manual',
+      });
+      const value = res.headers.getSetCookie().find((c) => c.startsWith('tidemark_session=')).split(';')[0].split('=')[1];
+      await context.addCookies([{ name: 'tidemark_session', value, url }]);
+      return context;
+    },
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;

@@ -1,6 +1,7 @@
 //! Tidemark's server: the router (pages, REST API), start-up, named tasks and graceful shutdown.
 
 pub mod api;
+pub mod auth;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -1,13 +1,19 @@
 //! The whole HTTP surface: pages (server-rendered, hydrated), server functions, the REST API, static files.
 
 use axum::Router;
+use axum::middleware;
+use axum::routing::post;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tidemark_app::server_fns::ssr::ServerContext;
 use tidemark_app::{App, shell};
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::api;
+use crate::auth;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -18,8 +24,18 @@ pub fn router(state: AppState) -> Router {
     };
     let page_context = context.clone();
     let options = state.leptos_options.clone();
+    let sessions = SessionManagerLayer::new(auth::StateSessions(state.jobs.store().clone()))
+        .with_name("tidemark_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.https)
+        .with_expiry(Expiry::OnInactivity(Duration::seconds(
+            auth::IDLE_EXPIRY_SECONDS,
+        )));
     Router::new()
         .nest("/api/v1", api::routes())
+        .route("/login", post(auth::login_form))
+        .route("/logout", post(auth::logout))
         .leptos_routes_with_context(
             &state,
             generate_route_list(App),
@@ -30,6 +46,12 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context.clone()),
             shell,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(sessions)
+        .layer(middleware::from_fn(auth::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -62,6 +62,24 @@ pub fn embedded_spec(config: &Config) -> ClusterSpec {
     }
 }
 
+/// On the first start, an admin account with a one-time password, printed once.
+async fn first_admin(store: &Store) -> Result<(), StartError> {
+    use tidemark_core::auth::{Role, generate_password, hash_password};
+    if store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let password = generate_password();
+    let hash = hash_password(&password).map_err(|e| StartError::External(e.to_string()))?;
+    store
+        .create_user("admin", Role::Admin, &hash, chrono::Utc::now())
+        .await?;
+    tracing::warn!(
+        user = "admin",
+        "created the first account; log in as admin with the one-time password {password} and change it (POST /api/v1/account/password)"
+    );
+    Ok(())
+}
+
 /// A cluster declared in the configuration.
 fn configured_spec(c: &ClusterConfig) -> ClusterSpec {
     ClusterSpec {
@@ -126,6 +144,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     }
     let listener = bind(config.listen).await?;
     let store = Store::open(&config.state_db_path()).await?;
+    first_admin(&store).await?;
     let site_js: PathBuf = config.site_root.join("pkg").join("tidemark.js");
     if !site_js.exists() {
         tracing::warn!(site_root = %config.site_root.display(), "the compiled site is missing: pages are served without interactivity (build it with `cargo leptos build`)");
@@ -181,9 +200,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         }
     });
     tracing::info!(address = %format!("http://{listen}"), "Tidemark is ready");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { token.cancelled().await })
-        .await;
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { token.cancelled().await })
+    .await;
 
     tasks.shutdown().await;
     jobs.shutdown().await;

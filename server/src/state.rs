@@ -14,6 +14,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub catalog: Catalog,
     pub jobs: Arc<JobRunner>,
+    pub login_throttle: Arc<crate::auth::LoginThrottle>,
 }
 
 impl AppState {
@@ -24,6 +25,7 @@ impl AppState {
             config: Arc::new(config),
             catalog,
             jobs: Arc::new(JobRunner::new(EventHub::new(store), max_concurrent_jobs)),
+            login_throttle: Arc::default(),
         }
     }
 }

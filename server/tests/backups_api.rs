@@ -19,8 +19,12 @@ fn parse_final_state(stream: &str) -> Option<String> {
 
 #[tokio::test]
 async fn a_manual_backup_is_listed_downloaded_and_restores() {
-    let Served { base, state, t } = serve().await;
-    let http = reqwest::Client::new();
+    let Served {
+        base,
+        state,
+        t,
+        http,
+    } = serve().await;
 
     // Nothing to download before the first logical backup.
     let res = http

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+mod common;
+
 /// The server process; stopped with SIGTERM when dropped, even by a failing test.
 struct Running(Option<Child>);
 
@@ -60,6 +62,13 @@ async fn declared_clusters_and_external_servers_are_listed_with_their_features()
          [[external]]\nid = \"legacy\"\nname = \"Legacy CRM\"\nurl_env = \"LEGACY_URL\"\n",
     )
     .unwrap();
+    // An admin with a token, made before the first start (so no first account is generated).
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let store = tidemark_core::store::Store::open(&dir.path().join("data/tidemark.db"))
+        .await
+        .unwrap();
+    let token = common::token_for(&store, "ops", tidemark_core::auth::Role::Admin).await;
+    store.close().await;
     let listen = format!("127.0.0.1:{}", free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_tidemark"))
         .env("TIDEMARK_CONFIG", &config)
@@ -77,7 +86,7 @@ async fn declared_clusters_and_external_servers_are_listed_with_their_features()
         .unwrap();
     let mut running = Running(Some(child));
     let base = format!("http://{listen}");
-    let http = reqwest::Client::new();
+    let http = common::client_with(&token);
     let mut ready = false;
     for _ in 0..900 {
         if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await

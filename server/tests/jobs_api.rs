@@ -8,7 +8,7 @@ use common::{parse_sse, restore_and_follow, serve};
 #[tokio::test]
 async fn a_dump_followed_live_then_resumed_then_downloaded() {
     let s = serve().await;
-    let http = reqwest::Client::new();
+    let http = s.http.clone();
 
     // Unknown database and unknown job: 404s in the one error shape.
     let res = http

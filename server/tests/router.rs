@@ -11,10 +11,21 @@ use tidemark_core::testing::TestCluster;
 use tidemark_server::{AppState, router};
 use tower::ServiceExt;
 
-async fn get(app: &axum::Router, path: &str) -> (StatusCode, String, String) {
+mod common;
+
+/// The router, and an admin's API token to call it with.
+type Authed = (axum::Router, String);
+
+async fn get(app: &Authed, path: &str) -> (StatusCode, String, String) {
     let res = app
+        .0
         .clone()
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(path)
+                .header("authorization", format!("Bearer {}", app.1))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = res.status();
@@ -45,7 +56,8 @@ async fn api_and_pages_show_the_real_window_and_backups() {
         t.store.clone(),
     ))]);
     let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
-    let app = router(state);
+    let token = common::token_for(&t.store, "admin-test", tidemark_core::auth::Role::Admin).await;
+    let app = (router(state), token);
 
     let (status, _, body) = get(&app, "/api/v1/health").await;
     assert_eq!(status, StatusCode::OK);
@@ -89,9 +101,11 @@ async fn api_and_pages_show_the_real_window_and_backups() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json(&body)["error"]["code"], "route_not_found");
     let res = app
+        .0
         .clone()
         .oneshot(
             Request::delete("/api/v1/databases")
+                .header("authorization", format!("Bearer {}", app.1))
                 .body(Body::empty())
                 .unwrap(),
         )

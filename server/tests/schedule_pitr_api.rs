@@ -21,8 +21,7 @@ async fn put_schedule(http: &reqwest::Client, base: &str, body: Value) -> (u16, 
 
 #[tokio::test]
 async fn the_schedule_is_validated_saved_and_shows_its_next_run() {
-    let Served { base, t, .. } = serve().await;
-    let http = reqwest::Client::new();
+    let Served { base, t, http, .. } = serve().await;
 
     let url = format!("{base}/api/v1/databases/demo/schedule");
     let first: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
@@ -75,8 +74,7 @@ async fn the_schedule_is_validated_saved_and_shows_its_next_run() {
 
 #[tokio::test]
 async fn a_point_in_time_restore_is_checked_then_followed_to_the_end() {
-    let Served { base, t, .. } = serve().await;
-    let http = reqwest::Client::new();
+    let Served { base, t, http, .. } = serve().await;
     let pool = t.cluster.pool();
     sqlx::query("CREATE TABLE marks (n int)")
         .execute(pool)

@@ -2,11 +2,13 @@
 
 mod database;
 pub(crate) mod job;
+mod login;
 pub(crate) mod not_found;
 mod overview;
 
 pub use database::DatabasePage;
 pub use job::JobPageView;
+pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use overview::Overview;
 

@@ -10,6 +10,7 @@ use chrono::Utc;
 use super::dump::{self, DumpPlan, StartDumpError, human_size};
 use super::model::{Job, JobKind};
 use super::runner::{JobContext, JobRequest, JobRunner, WorkOutcome};
+use crate::auth::{Action, Principal};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::provider::{Backup, BackupMethod, BackupStatus};
@@ -28,8 +29,10 @@ pub async fn start_backup(
     config: &Config,
     database: &str,
     method: BackupMethod,
-    started_by: &str,
+    actor: &Principal,
 ) -> Result<Job, StartDumpError> {
+    actor.may(Action::ManualBackup)?;
+    let started_by = actor.user.as_str();
     let db = catalog.database(database).await?;
     if !db.features.manual_backups {
         return Err(StartDumpError::NotSupported(format!(
@@ -173,8 +176,10 @@ pub async fn start_physical_backup(
     runner: &JobRunner,
     catalog: &Catalog,
     database: &str,
-    started_by: &str,
+    actor: &Principal,
 ) -> Result<Job, StartDumpError> {
+    actor.may(Action::ManualBackup)?;
+    let started_by = actor.user.as_str();
     let (db, provider) = catalog.resolve(database).await?;
     if !db.features.pitr {
         return Err(StartDumpError::NotSupported(format!(

@@ -9,6 +9,7 @@ use sqlx::Connection;
 
 use super::model::{Artifact, Job, JobKind};
 use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
+use crate::auth::{Action, Principal};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::pgtools::pg_dump::{self, ConnTarget, TABLES_TO_DUMP_SQL};
@@ -34,6 +35,8 @@ pub enum StartDumpError {
     NotSupported(String),
     #[error(transparent)]
     Job(#[from] JobError),
+    #[error(transparent)]
+    Denied(#[from] crate::auth::Denied),
 }
 
 /// Starts a dump of a database's main database as a job; returns the queued job at once.
@@ -42,8 +45,10 @@ pub async fn start_dump(
     catalog: &Catalog,
     config: &Config,
     database: &str,
-    started_by: &str,
+    actor: &Principal,
 ) -> Result<Job, StartDumpError> {
+    actor.may(Action::Dump)?;
+    let started_by = actor.user.as_str();
     let db = catalog.database(database).await?;
     if !db.features.dumps {
         return Err(StartDumpError::NotSupported(format!(

@@ -5,6 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::model::{Job, JobKind};
 use super::runner::{JobError, JobRequest, JobRunner, WorkOutcome};
+use crate::auth::{Action, Principal};
 use crate::catalog::Catalog;
 use crate::provider::ProviderError;
 
@@ -29,6 +30,8 @@ pub enum StartPitrError {
     NotSupported(String),
     #[error(transparent)]
     Job(#[from] JobError),
+    #[error(transparent)]
+    Denied(#[from] crate::auth::Denied),
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> StartPitrError {
@@ -62,8 +65,10 @@ pub async fn start_pitr_restore(
     catalog: &Catalog,
     database: &str,
     request: PitrRequest,
-    started_by: &str,
+    actor: &Principal,
 ) -> Result<Job, StartPitrError> {
+    actor.may(Action::PitrRestore)?;
+    let started_by = actor.user.as_str();
     let target = parse_restore_time(&request.restore_time)?;
     let (db, provider) = catalog.resolve(database).await?;
     if !db.features.pitr {

@@ -15,6 +15,7 @@ use super::preflight::{self, Check};
 use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use super::timescale;
 use super::upload;
+use crate::auth::{Action, Principal};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::pgtools::pg_dump::ConnTarget;
@@ -69,6 +70,8 @@ pub enum StartRestoreError {
     Store(#[from] StoreError),
     #[error("{}", preflight::failures(.0).unwrap_or_default())]
     Preflight(Vec<Check>),
+    #[error(transparent)]
+    Denied(#[from] crate::auth::Denied),
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> StartRestoreError {
@@ -141,9 +144,10 @@ pub async fn preflight_restore(
     catalog: &Catalog,
     config: &Config,
     database: &str,
+    actor: &Principal,
     request: RestoreRequest,
 ) -> Result<Vec<Check>, StartRestoreError> {
-    let prepared = prepare(runner, catalog, config, database, "preflight", request).await?;
+    let prepared = prepare(runner, catalog, config, database, actor, request).await?;
     Ok(checks(config, &prepared.plan).await)
 }
 
@@ -177,11 +181,10 @@ pub async fn start_restore(
     catalog: &Catalog,
     config: &Config,
     database: &str,
-    started_by: &str,
+    actor: &Principal,
     request: RestoreRequest,
 ) -> Result<Job, StartRestoreError> {
-    let Prepared { plan, job } =
-        prepare(runner, catalog, config, database, started_by, request).await?;
+    let Prepared { plan, job } = prepare(runner, catalog, config, database, actor, request).await?;
     let results = checks(config, &plan).await;
     if results.iter().any(|c| !c.ok) {
         return Err(StartRestoreError::Preflight(results));
@@ -196,9 +199,14 @@ async fn prepare(
     catalog: &Catalog,
     config: &Config,
     database: &str,
-    started_by: &str,
+    actor: &Principal,
     request: RestoreRequest,
 ) -> Result<Prepared, StartRestoreError> {
+    actor.may(match request.target {
+        RestoreTarget::InPlace => Action::RestoreInPlace,
+        RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
+    })?;
+    let started_by = actor.user.as_str();
     let db = catalog.database(database).await?;
     let (source_file, source_param, dumped_timescaledb) = match &request.source {
         RestoreSource::DumpJob(id) => {

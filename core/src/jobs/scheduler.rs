@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::backup::{PHYSICAL_FULL, start_backup, start_physical_backup};
 use super::model::{Job, JobKind};
 use super::runner::JobRunner;
+use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::provider::{BackupMethod, BackupStatus, Database};
@@ -85,7 +86,7 @@ impl Scheduler {
             &self.config,
             &db.id,
             BackupMethod::Periodic,
-            SCHEDULER,
+            &Principal::system(SCHEDULER),
         )
         .await?;
         Ok(Some(job))
@@ -109,7 +110,13 @@ impl Scheduler {
             return Ok(None);
         }
         tracing::info!(database = %db.id, "starting the periodic full physical backup");
-        let job = start_physical_backup(&self.runner, &self.catalog, &db.id, SCHEDULER).await?;
+        let job = start_physical_backup(
+            &self.runner,
+            &self.catalog,
+            &db.id,
+            &Principal::system(SCHEDULER),
+        )
+        .await?;
         Ok(Some(job))
     }
 

@@ -1,10 +1,14 @@
 //! Tidemark's own state: an embedded SQLite database in the data directory, with migrations.
 
+mod accounts;
+mod audit;
 mod backups;
 mod clusters;
 mod jobs;
 mod schedules;
 
+pub use accounts::{ApiToken, User};
+pub use audit::AuditEntry;
 pub use backups::LogicalBackup;
 pub use clusters::ClusterRecord;
 pub use schedules::ScheduleRecord;

@@ -9,14 +9,17 @@ use tidemark_core::jobs::dump::StartDumpError;
 use tidemark_core::provider::BackupMethod;
 
 use super::error::{ApiError, ErrorBody};
-use super::jobs::{ANONYMOUS, accepted};
+use super::jobs::accepted;
+use crate::auth::Actor;
 use crate::state::AppState;
+use tidemark_core::auth::Action;
 
 impl From<StartDumpError> for ApiError {
     fn from(e: StartDumpError) -> Self {
         match e {
             StartDumpError::Provider(p) => ApiError::from(p),
             StartDumpError::Job(j) => ApiError::from(j),
+            StartDumpError::Denied(d) => ApiError::from(d),
             StartDumpError::NotSupported(m) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
             }
@@ -32,18 +35,31 @@ impl From<StartDumpError> for ApiError {
               (status = 422, description = "This database takes no manual backups", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = start_backup(
+    actor
+        .may(state.jobs.store(), Action::ManualBackup, Some(&db))
+        .await?;
+    let result = start_backup(
         &state.jobs,
         &state.catalog,
         &state.config,
         &db,
         BackupMethod::Manual,
-        ANONYMOUS,
+        &actor.principal,
     )
-    .await?;
-    Ok(accepted(job.into()))
+    .await;
+    let store = state.jobs.store();
+    actor
+        .audit_result(
+            store,
+            Action::ManualBackup,
+            Some(&db),
+            &result.as_ref().map(|j| &j.id),
+        )
+        .await;
+    Ok(accepted(result?.into()))
 }
 
 /// Downloads a backup's archive, streamed, with Range to resume; `latest` picks the most recent

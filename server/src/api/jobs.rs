@@ -14,10 +14,9 @@ use tidemark_core::jobs::restore::{
 use tidemark_core::jobs::{JobError, JobId};
 
 use super::error::{ApiError, ErrorBody};
+use crate::auth::Actor;
 use crate::state::AppState;
-
-/// Who started a job, until accounts exist.
-pub(super) const ANONYMOUS: &str = "anonymous";
+use tidemark_core::auth::Action;
 
 pub(super) fn job_not_found(id: &str) -> ApiError {
     ApiError::new(
@@ -90,10 +89,28 @@ pub(super) fn accepted(job: Job) -> Response {
               (status = 422, description = "This database cannot be dumped", body = ErrorBody)))]
 pub async fn start_dump_job(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = start_dump(&state.jobs, &state.catalog, &state.config, &db, ANONYMOUS).await?;
-    Ok(accepted(job.into()))
+    let store = state.jobs.store();
+    actor.may(store, Action::Dump, Some(&db)).await?;
+    let result = start_dump(
+        &state.jobs,
+        &state.catalog,
+        &state.config,
+        &db,
+        &actor.principal,
+    )
+    .await;
+    actor
+        .audit_result(
+            store,
+            Action::Dump,
+            Some(&db),
+            &result.as_ref().map(|j| &j.id),
+        )
+        .await;
+    Ok(accepted(result?.into()))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -150,10 +167,22 @@ pub async fn get_one(
               (status = 409, description = "The job has already ended", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = state.jobs.cancel(&parse_id(&id)?).await?;
-    Ok(accepted(job.into()))
+    let store = state.jobs.store();
+    actor.may(store, Action::CancelJob, None).await?;
+    let result = state.jobs.cancel(&parse_id(&id)?).await;
+    let db = result.as_ref().ok().map(|j| j.database.clone());
+    actor
+        .audit_result(
+            store,
+            Action::CancelJob,
+            db.as_deref(),
+            &result.as_ref().map(|j| &j.id),
+        )
+        .await;
+    Ok(accepted(result?.into()))
 }
 
 /// What a finished job produced (a dump), streamed; supports Range requests to resume.
@@ -223,6 +252,7 @@ impl From<StartRestoreError> for ApiError {
     fn from(e: StartRestoreError) -> Self {
         match e {
             StartRestoreError::Provider(p) => ApiError::from(p),
+            StartRestoreError::Denied(d) => ApiError::from(d),
             StartRestoreError::Job(j) => ApiError::from(j),
             StartRestoreError::Store(s) => ApiError::from(s),
             StartRestoreError::Conflict(m) => {
@@ -270,12 +300,20 @@ pub struct CheckView {
               (status = 422, description = "The request itself is invalid", body = ErrorBody)))]
 pub async fn preflight(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<PreflightView>, ApiError> {
     let request = restore_request(body)?;
-    let checks =
-        preflight_restore(&state.jobs, &state.catalog, &state.config, &db, request).await?;
+    let checks = preflight_restore(
+        &state.jobs,
+        &state.catalog,
+        &state.config,
+        &db,
+        &actor.principal,
+        request,
+    )
+    .await?;
     Ok(Json(PreflightView {
         ready: checks.iter().all(|c| c.ok),
         checks: checks
@@ -349,20 +387,30 @@ fn restore_request(
               (status = 422, description = "The request cannot be carried out; `field` says which part", body = ErrorBody)))]
 pub async fn start_restore_job(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let request = restore_request(body)?;
-    let job = start_restore(
+    let action = match request.target {
+        RestoreTarget::InPlace => Action::RestoreInPlace,
+        RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
+    };
+    actor.may(state.jobs.store(), action, Some(&db)).await?;
+    let result = start_restore(
         &state.jobs,
         &state.catalog,
         &state.config,
         &db,
-        ANONYMOUS,
+        &actor.principal,
         request,
     )
-    .await?;
-    Ok(accepted(job.into()))
+    .await;
+    let store = state.jobs.store();
+    actor
+        .audit_result(store, action, Some(&db), &result.as_ref().map(|j| &j.id))
+        .await;
+    Ok(accepted(result?.into()))
 }
 
 /// A checked upload.
@@ -388,11 +436,15 @@ pub struct UploadView {
               (status = 422, description = "Not a dump Tidemark can restore", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     use futures_util::TryStreamExt;
     use tidemark_core::jobs::upload::{DumpKind, UploadError, receive};
+    actor
+        .may(state.jobs.store(), Action::Upload, Some(&db))
+        .await?;
     state.catalog.database(&db).await?;
     let reader =
         tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));

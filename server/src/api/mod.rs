@@ -1,5 +1,6 @@
 //! The REST API under /api/v1: thin handlers over `core`, one error shape, an OpenAPI document.
 
+mod accounts;
 mod backups;
 mod databases;
 mod error;
@@ -14,7 +15,7 @@ pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::ApiDoc;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 
 use crate::state::AppState;
 
@@ -52,6 +53,16 @@ pub fn routes() -> Router<AppState> {
         .route("/jobs/{id}/cancel", post(jobs::cancel))
         .route("/jobs/{id}/events", get(events::stream))
         .route("/jobs/{id}/artifact", get(jobs::artifact))
+        .route("/account", get(accounts::me))
+        .route("/account/password", post(accounts::change_password))
+        .route("/users", get(accounts::users).post(accounts::create_user))
+        .route("/users/{name}", patch(accounts::change_user))
+        .route(
+            "/tokens",
+            get(accounts::tokens).post(accounts::create_token),
+        )
+        .route("/tokens/{id}", delete(accounts::revoke_token))
+        .route("/audit", get(accounts::audit))
         .route("/openapi.json", get(openapi::document))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

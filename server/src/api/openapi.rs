@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{backups, databases, events, jobs, pitr, schedule};
+use super::{accounts, backups, databases, events, jobs, pitr, schedule};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,7 +33,16 @@ use super::{backups, databases, events, jobs, pitr, schedule};
         jobs::get_one,
         jobs::cancel,
         jobs::artifact,
-        events::stream
+        events::stream,
+        accounts::me,
+        accounts::change_password,
+        accounts::users,
+        accounts::create_user,
+        accounts::change_user,
+        accounts::tokens,
+        accounts::create_token,
+        accounts::revoke_token,
+        accounts::audit
     ),
     components(schemas(ErrorBody, ErrorDetail))
 )]

@@ -10,8 +10,10 @@ use tidemark_app::model::Job;
 use tidemark_core::jobs::pitr::{PitrRequest, StartPitrError, start_pitr_restore};
 
 use super::error::{ApiError, ErrorBody};
-use super::jobs::{ANONYMOUS, accepted};
+use super::jobs::accepted;
+use crate::auth::Actor;
 use crate::state::AppState;
+use tidemark_core::auth::Action;
 
 /// A point-in-time restore request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -39,6 +41,7 @@ impl From<StartPitrError> for ApiError {
         match e {
             StartPitrError::Provider(p) => ApiError::from(p),
             StartPitrError::Job(j) => ApiError::from(j),
+            StartPitrError::Denied(d) => ApiError::from(d),
             StartPitrError::NotSupported(m) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
             }
@@ -61,6 +64,7 @@ impl From<StartPitrError> for ApiError {
               (status = 422, description = "Not confirmed, outside the window, or no PITR here", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
     body: Result<Json<PitrBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -74,12 +78,25 @@ pub async fn create(
             ),
         )
     })?;
+    actor
+        .may(state.jobs.store(), Action::PitrRestore, Some(&db))
+        .await?;
     let request = PitrRequest {
         restore_time: body.restore_time,
         confirm: body.confirm,
     };
-    let job = start_pitr_restore(&state.jobs, &state.catalog, &db, request, ANONYMOUS).await?;
-    Ok(accepted(job.into()))
+    let result =
+        start_pitr_restore(&state.jobs, &state.catalog, &db, request, &actor.principal).await;
+    let store = state.jobs.store();
+    actor
+        .audit_result(
+            store,
+            Action::PitrRestore,
+            Some(&db),
+            &result.as_ref().map(|j| &j.id),
+        )
+        .await;
+    Ok(accepted(result?.into()))
 }
 
 /// The data directories point-in-time restores set aside, newest first.
@@ -113,9 +130,23 @@ pub async fn safety_copies(
               (status = 404, description = "No such database or safety copy", body = ErrorBody)))]
 pub async fn discard(
     State(state): State<AppState>,
+    actor: Actor,
     Path((db, copy)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
+    let store = state.jobs.store();
+    actor
+        .may(store, Action::DiscardSafetyCopy, Some(&db))
+        .await?;
     if state.catalog.discard_safety_copy(&db, &copy).await? {
+        actor
+            .audit(
+                store,
+                Action::DiscardSafetyCopy,
+                Some(&db),
+                Some(&copy),
+                "ok",
+            )
+            .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::new(

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use tidemark_core::schedule::daily::{DailySchedule, next_run, validate_hour};
 
 use super::error::{ApiError, ErrorBody};
+use crate::auth::Actor;
 use crate::state::AppState;
+use tidemark_core::auth::Action;
 
 /// A database's daily backup schedule.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -79,6 +81,7 @@ pub async fn get(
               (status = 422, description = "An invalid hour, or no schedule here", body = ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
     body: Result<Json<ScheduleBody>, JsonRejection>,
 ) -> Result<Json<ScheduleView>, ApiError> {
@@ -89,6 +92,9 @@ pub async fn put(
             format!("The request body is not a schedule: {}", e.body_text()),
         )
     })?;
+    actor
+        .may(state.jobs.store(), Action::ChangeSchedule, Some(&db))
+        .await?;
     let id = scheduled(&state, &db).await?;
     let now = Utc::now();
     let current = state.jobs.store().schedule(&id, now).await?.schedule;
@@ -110,5 +116,19 @@ pub async fn put(
     };
     state.jobs.store().save_schedule(&id, schedule, now).await?;
     tracing::info!(database = %id, enabled = schedule.enabled, hour = schedule.hour, "backup schedule changed");
+    let what = format!(
+        "{} at {:02}:00 UTC",
+        if schedule.enabled { "on" } else { "off" },
+        schedule.hour
+    );
+    actor
+        .audit(
+            state.jobs.store(),
+            Action::ChangeSchedule,
+            Some(&id),
+            Some(&what),
+            "ok",
+        )
+        .await;
     Ok(Json(view(&state, &id).await?))
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tidemark_core::Catalog;
+use tidemark_core::auth::{Role, hash_password, hash_token, new_token};
 use tidemark_core::provider::local::LocalProvider;
 use tidemark_core::testing::TestCluster;
 use tidemark_server::{AppState, router};
@@ -14,6 +15,42 @@ pub struct Served {
     pub base: String,
     pub state: AppState,
     pub t: TestCluster,
+    /// A client that sends an admin's API token.
+    pub http: reqwest::Client,
+}
+
+/// A user with this role and an API token of theirs; returns the token.
+pub async fn token_for(store: &tidemark_core::store::Store, name: &str, role: Role) -> String {
+    let hash = hash_password("a long enough password").unwrap();
+    store
+        .create_user(name, role, &hash, chrono::Utc::now())
+        .await
+        .unwrap();
+    let secret = new_token("tm_");
+    store
+        .create_token(
+            name,
+            "tests",
+            role,
+            &hash_token(secret.expose()),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    secret.expose().clone()
+}
+
+/// A client that sends this token on every request.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 pub async fn serve() -> Served {
@@ -26,8 +63,20 @@ pub async fn serve() -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = router(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Served { base, state, t }
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    let token = token_for(&t.store, "admin-test", Role::Admin).await;
+    Served {
+        base,
+        state,
+        t,
+        http: client_with(&token),
+    }
 }
 
 /// Parses a whole event stream into (id, event name, data as JSON).

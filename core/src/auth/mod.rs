@@ -1,0 +1,11 @@
+//! Who may do what: users and their roles, passwords, API tokens, share links, and the audit log's entries.
+
+mod password;
+mod role;
+mod token;
+
+pub use password::{
+    PasswordError, check_new_password, generate_password, hash_password, verify_password,
+};
+pub use role::{Action, Denied, Principal, Role, Via};
+pub use token::{ApiTokenSecret, hash_token, new_token};

@@ -1,0 +1,91 @@
+//! The audit log: who changed what, on which database, when, from where, and how it ended.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// One recorded change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    /// The user, token owner, or `scheduler`.
+    pub actor: String,
+    /// What was asked: `pitr_restore`, `change_schedule`, `login`...
+    pub action: String,
+    pub database: Option<String>,
+    /// The job, backup, user or token concerned.
+    pub target: Option<String>,
+    /// `ok`, `denied`, or the error's sentence.
+    pub outcome: String,
+    /// The client's address.
+    pub source: Option<String>,
+}
+
+impl Store {
+    /// Records a change; a failure to record is logged, never hidden from the log.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record(
+        &self,
+        actor: &str,
+        action: crate::auth::Action,
+        database: Option<&str>,
+        target: Option<&str>,
+        outcome: &str,
+        source: Option<&str>,
+    ) {
+        let entry = AuditEntry {
+            at: Utc::now(),
+            actor: actor.to_string(),
+            action: action.as_str().to_string(),
+            database: database.map(str::to_string),
+            target: target.map(str::to_string),
+            outcome: outcome.to_string(),
+            source: source.map(str::to_string),
+        };
+        if let Err(e) = self.audit(&entry).await {
+            tracing::error!(error = %e, "cannot write the audit log");
+        }
+    }
+
+    pub async fn audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, database, target, outcome, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(e.at.to_rfc3339_opts(SecondsFormat::Millis, true))
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.database)
+        .bind(&e.target)
+        .bind(&e.outcome)
+        .bind(&e.source)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest entries first.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        sqlx::query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let at: String = r.try_get("at")?;
+                Ok(AuditEntry {
+                    at: DateTime::parse_from_rfc3339(&at)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|e| StoreError::Corrupt(format!("audit time: {e}")))?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    database: r.try_get("database")?,
+                    target: r.try_get("target")?,
+                    outcome: r.try_get("outcome")?,
+                    source: r.try_get("source")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,185 @@
+//! Who is asking: sessions and API tokens become a `Principal` on every request; anything else is
+//! refused, except the login page, the health check, share links and the site's static files.
+
+mod actor;
+mod csrf;
+mod login;
+mod sessions;
+mod throttle;
+
+pub use actor::Actor;
+pub use login::{login_form, logout, source};
+pub use sessions::StateSessions;
+pub use throttle::LoginThrottle;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use tidemark_core::auth::{Principal, Via, hash_token};
+use tower_sessions::Session;
+
+use crate::api::ApiError;
+use crate::state::AppState;
+
+/// Session keys.
+pub const USER_KEY: &str = "user";
+pub const LOGIN_AT_KEY: &str = "login_at";
+/// A session ends this long after login, however active.
+pub const ABSOLUTE_EXPIRY: chrono::Duration = chrono::Duration::hours(24);
+/// ... and after this long without a request.
+pub const IDLE_EXPIRY_SECONDS: i64 = 8 * 3600;
+
+/// What anyone may reach without logging in.
+pub fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/login" | "/api/v1/health" | "/favicon.svg" | "/favicon.ico"
+    ) || path.starts_with("/pkg/")
+        || path.starts_with("/s/")
+}
+
+/// Requests that answer in JSON rather than with pages.
+fn wants_json(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/_fn/")
+}
+
+fn unauthenticated(path: &str, query: Option<&str>) -> Response {
+    if wants_json(path) {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Log in, or send an API token as Authorization: Bearer <token>.",
+        )
+        .into_response();
+    }
+    let next = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    };
+    let encoded: String = url_encode(&next);
+    Redirect::to(&format!("/login?next={encoded}")).into_response()
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The principal behind a bearer token: the token's role, never above its owner's current one.
+async fn from_token(state: &AppState, token: &str) -> Result<Option<Principal>, ApiError> {
+    let store = state.jobs.store();
+    let Some(t) = store.use_token(&hash_token(token), Utc::now()).await? else {
+        return Ok(None);
+    };
+    let Some(user) = store.user(&t.user).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Principal {
+        user: t.user,
+        role: t.role.min(user.role),
+        via: Via::Token(t.id),
+    }))
+}
+
+/// The principal of a live session; a session past its absolute expiry or of a disabled user ends.
+async fn from_session(state: &AppState, session: &Session) -> Result<Option<Principal>, ApiError> {
+    let name: Option<String> = session.get(USER_KEY).await.ok().flatten();
+    let Some(name) = name else { return Ok(None) };
+    let login_at: Option<i64> = session.get(LOGIN_AT_KEY).await.ok().flatten();
+    let fresh =
+        login_at.is_some_and(|t| Utc::now().timestamp() - t < ABSOLUTE_EXPIRY.num_seconds());
+    let user = state.jobs.store().user(&name).await?;
+    match user {
+        Some(u) if fresh && !u.disabled => Ok(Some(Principal {
+            user: u.name,
+            role: u.role,
+            via: Via::Session,
+        })),
+        _ => {
+            let _ = session.flush().await;
+            Ok(None)
+        }
+    }
+}
+
+/// The middleware: finds the principal, checks cross-site requests, refuses the anonymous.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let principal = if let Some(token) = bearer(req.headers()) {
+        match from_token(&state, token).await {
+            Ok(Some(p)) => Some(p),
+            Ok(None) => {
+                return ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_token",
+                    "This API token is unknown or revoked.",
+                )
+                .into_response();
+            }
+            Err(e) => return e.into_response(),
+        }
+    } else if let Some(session) = req.extensions().get::<Session>().cloned() {
+        match from_session(&state, &session).await {
+            Ok(p) => p,
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        None
+    };
+    if let Some(p) = &principal
+        && p.via == Via::Session
+        && let Err(refusal) = csrf::check(req.method(), req.headers())
+    {
+        return refusal.into_response();
+    }
+    match principal {
+        Some(p) => {
+            req.extensions_mut().insert(p);
+        }
+        None if is_public(&path) => {}
+        None => return unauthenticated(&path, req.uri().query()),
+    }
+    next.run(req).await
+}
+
+/// Security headers on every response.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let shared = req.uri().path().starts_with("/s/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
+        h.insert(k, axum::http::HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    );
+    set(h, "x-frame-options", "DENY");
+    set(h, "x-content-type-options", "nosniff");
+    // A share link's token is in its URL: never pass it on.
+    set(
+        h,
+        "referrer-policy",
+        if shared { "no-referrer" } else { "same-origin" },
+    );
+    res
+}

@@ -1,0 +1,75 @@
+//! Sessions kept in Tidemark's state database, for the session layer.
+
+use async_trait::async_trait;
+use tidemark_core::store::Store;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+#[derive(Clone)]
+pub struct StateSessions(pub Store);
+
+impl std::fmt::Debug for StateSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StateSessions")
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn encode(r: &Record) -> session_store::Result<Vec<u8>> {
+    serde_json::to_vec(r).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
+#[async_trait]
+impl SessionStore for StateSessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        loop {
+            let data = encode(record)?;
+            let expires = record.expiry_date.unix_timestamp();
+            if self
+                .0
+                .create_session(&record.id.to_string(), &data, expires)
+                .await
+                .map_err(backend)?
+            {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.0
+            .save_session(
+                &record.id.to_string(),
+                &encode(record)?,
+                record.expiry_date.unix_timestamp(),
+            )
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = chrono::Utc::now().timestamp();
+        match self
+            .0
+            .load_session(&id.to_string(), now)
+            .await
+            .map_err(backend)?
+        {
+            Some(data) => serde_json::from_slice(&data)
+                .map(Some)
+                .map_err(|e| session_store::Error::Decode(e.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.0
+            .delete_session(&id.to_string())
+            .await
+            .map_err(backend)
+    }
+}
