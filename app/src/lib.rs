@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=pages::JobPageView ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::LoginPage/>
+                    <Route path=path!("/s/:token") view=pages::SharedJobPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -9,8 +9,8 @@ use crate::model::LiveEvent;
 /// Follows the job's events after `after`, calling `on_event` for each; the EventSource
 /// reconnects with Last-Event-ID on its own, closes after the job's last event, and when the
 /// page goes away.
-pub fn follow(job: &str, after: u64, on_event: impl Fn(LiveEvent) + 'static) {
-    let url = format!("/api/v1/jobs/{job}/events?after={after}");
+pub fn follow(events_url: &str, after: u64, on_event: impl Fn(LiveEvent) + 'static) {
+    let url = format!("{events_url}?after={after}");
     let Ok(source) = web_sys::EventSource::new(&url) else {
         return;
     };

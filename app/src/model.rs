@@ -217,6 +217,10 @@ pub struct JobPage {
     pub progress: Option<JobProgress>,
     pub log: Vec<String>,
     pub last_event: u64,
+    /// Where the browser follows the job's events.
+    pub events_url: String,
+    /// Opened through a share link: a read-only page with no way further into Tidemark.
+    pub shared: bool,
 }
 
 /// A file a job produced, such as a dump.

@@ -213,11 +213,80 @@ pub async fn load_job_page(id: String) -> Result<Option<JobPage>, ServerFnError>
     }
     let keep = log.len().saturating_sub(crate::pages::job::LOG_TAIL);
     Ok(Some(JobPage {
+        events_url: format!("/api/v1/jobs/{}/events", job.id),
         job: job.into(),
         progress,
         log: log.split_off(keep),
         last_event,
+        shared: false,
     }))
+}
+
+/// The job a share link opens, read-only; `None` when the link is unknown, expired or revoked.
+/// Public: the link's token is the credential.
+#[server(prefix = "/_fn", endpoint = "shared_job")]
+pub async fn load_shared_job(token: String) -> Result<Option<JobPage>, ServerFnError> {
+    let cx = ssr::context()?;
+    let hash = tidemark_core::auth::hash_token(&token);
+    let link = cx
+        .jobs
+        .store()
+        .live_share_link(&hash, chrono::Utc::now())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read a share link");
+            ServerFnError::new("Tidemark could not read this link; the server log says why.")
+        })?;
+    let Some(link) = link else { return Ok(None) };
+    Ok(load_job_page(link.target).await?.map(|mut page| {
+        page.events_url = format!("/s/{token}/events");
+        page.shared = true;
+        // The page shows the status only: no download, no way further in.
+        page.job.artifact = None;
+        page
+    }))
+}
+
+/// Creates a read-only link to a job's page, valid for 7 days; returns its path.
+#[server(prefix = "/_fn", endpoint = "share_job")]
+pub async fn share_job(id: String) -> Result<String, ServerFnError> {
+    use tidemark_core::auth::{Action, hash_token, new_token};
+    let cx = ssr::context()?;
+    let store = cx.jobs.store();
+    let internal = |e: tidemark_core::store::StoreError| {
+        tracing::error!(error = %e, "cannot create a share link");
+        ServerFnError::new("Tidemark could not create the link; the server log says why.")
+    };
+    let job_id = tidemark_core::jobs::JobId::parse(&id)
+        .ok_or_else(|| ServerFnError::new(format!("There is no job with the id '{id}'.")))?;
+    let job = store
+        .job(&job_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ServerFnError::new(format!("There is no job with the id '{id}'.")))?;
+    let who = ssr::allow(&cx, Action::CreateShareLink, &job.database).await?;
+    let token = new_token("tms_");
+    let now = chrono::Utc::now();
+    let link = store
+        .create_share_link(
+            &hash_token(token.expose()),
+            job.id.as_str(),
+            &job.database,
+            &who.0.user,
+            now,
+            now + chrono::Duration::days(7),
+        )
+        .await
+        .map_err(internal)?;
+    ssr::audit(
+        &cx,
+        &who,
+        Action::CreateShareLink,
+        &job.database,
+        &Ok::<_, String>(format!("{} (link {link})", job.id)),
+    )
+    .await;
+    Ok(format!("/s/{}", token.expose()))
 }
 
 /// Takes a manual logical backup; returns the job's id.

@@ -46,8 +46,8 @@ test('a running dump updates its page live until it succeeds, also after a reloa
   await page.waitForFunction(() => document.querySelector('[data-testid="job-state"]').textContent === 'succeeded', null, { timeout: 60_000 });
   assert.equal(await page.getAttribute('[role="progressbar"]', 'aria-valuenow'), '100');
   assert.match(await page.locator('[data-testid="job-progress"]').innerText(), /100%.*4 of 4 tables/);
-  assert.match(await page.locator('[data-testid="job-summary"]').innerText(), /Dumped 4 tables/);
-  // Its outcome arrives without a reload: the download of the finished dump.
+  // Its outcome arrives without a reload: the summary and the download of the finished dump.
+  await page.locator('[data-testid="job-summary"]', { hasText: /Dumped 4 tables/ }).waitFor({ timeout: 10_000 });
   const link = page.locator('[data-testid="job-artifact"]');
   await link.waitFor({ timeout: 10_000 });
   assert.match(await link.innerText(), /Download demo_\d{14}\.dump/);
@@ -86,4 +86,35 @@ test('an unknown job is a proper not-found page', async () => {
   assert.equal(response.status(), 404);
   await page.locator('[data-testid="job-not-found"]').waitFor();
   await context.close();
+});
+
+test('a share link opens the live job page on a phone without logging in, and nothing else', async () => {
+  const job = await startDump();
+  const mine = await server.context(chrome.browser, { viewport: DESKTOP });
+  const page = await mine.newPage();
+  await page.goto(`${server.url}/jobs/${job.id}`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Create a share link' }).click();
+  const url = await page.locator('[data-testid="share-url"]').inputValue();
+  assert.match(url, new RegExp(`^${server.url}/s/tms_[A-Za-z0-9]{40}$`));
+  await mine.close();
+
+  // Someone else, not logged in, on a phone.
+  const theirs = await chrome.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const shared = await theirs.newPage();
+  const errors = [];
+  shared.on('pageerror', (e) => errors.push(e.message));
+  const response = await shared.goto(url);
+  assert.equal(response.status(), 200);
+  await shared.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  assert.match(await shared.locator('h1').innerText(), /Dump of demo/);
+  await shared.waitForFunction(() => document.querySelector('[data-testid="job-state"]').textContent === 'succeeded', null, { timeout: 60_000 });
+  assert.equal(await shared.locator('[data-testid="job-artifact"]').count(), 0, 'no download through a share link');
+  assert.equal(await shared.locator('[data-testid="share-job"]').count(), 0);
+  await shared.screenshot({ path: screenshotPath('shared-job-375x812'), fullPage: true });
+  // The rest of Tidemark asks them to log in.
+  const other = await shared.goto(`${server.url}/databases/demo`);
+  assert.match(other.url(), /\/login\?next=/);
+  assert.deepEqual(errors, []);
+  await theirs.close();
 });

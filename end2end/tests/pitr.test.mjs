@@ -61,7 +61,7 @@ test('a restore to a moment in the window brings back exactly the rows written b
   await page.getByRole('button', { name: 'Restore to this moment' }).click();
   await page.waitForURL('**/jobs/*', { timeout: 30_000 });
   await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 120_000 });
-  assert.match(await page.locator('[data-testid="job-summary"]').innerText(), /Restored to/);
+  await page.locator('[data-testid="job-summary"]', { hasText: /Restored to/ }).waitFor({ timeout: 10_000 });
   await page.screenshot({ path: screenshotPath('pitr-job-1280x800'), fullPage: true });
   assert.equal(sql(server, 'SELECT string_agg(n::text, \',\') FROM marks').match(/^\s*([\d,]+)\s*$/m)[1], '1');
 

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .route("/login", post(auth::login_form))
         .route("/logout", post(auth::logout))
+        .route("/s/{token}/events", axum::routing::get(api::shared_stream))
         .leptos_routes_with_context(
             &state,
             generate_route_list(App),

@@ -439,3 +439,139 @@ async fn sessions_log_in_refuse_cross_site_requests_and_slow_down_guessing() {
     assert!(cookie.is_none());
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_share_link_opens_one_job_page_read_only_until_revoked_or_expired() {
+    let Served { base, http, t, .. } = serve().await;
+    let operator = client_with(&token_for(&t.store, "otto", Role::Operator).await);
+    let viewer = client_with(&token_for(&t.store, "vera", Role::Viewer).await);
+    let job: Value = operator
+        .post(format!("{base}/api/v1/databases/demo/dumps"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = job["id"].as_str().unwrap();
+    let links = format!("{base}/api/v1/jobs/{id}/share-links");
+
+    assert_eq!(
+        viewer.post(&links).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let (s, body) = status_of(
+        operator
+            .post(&links)
+            .json(&json!({"days": 0}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("days"))
+    );
+    let (s, link) = status_of(operator.post(&links).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let path = link["path"].as_str().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(link["expires_at"].clone()).unwrap();
+    let days = (expires - chrono::Utc::now()).num_hours();
+    assert!(
+        (167..=168).contains(&days),
+        "7 days by default, got {days} h"
+    );
+
+    // Anyone with the link sees that job's status, live, and nothing else.
+    let anonymous = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let page = anonymous.get(format!("{base}{path}")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Dump of demo"), "the job's page");
+    assert!(
+        !html.contains("/databases/demo\""),
+        "no link further into Tidemark"
+    );
+    assert!(!html.contains("job-artifact"), "no download");
+    let events = anonymous
+        .get(format!("{base}{path}/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    assert!(events.text().await.unwrap().contains("event: status"));
+    assert_eq!(
+        anonymous
+            .get(format!("{base}/api/v1/jobs/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let forged = anonymous
+        .get(format!("{base}/s/tms_not-a-real-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::NOT_FOUND);
+
+    // Revoked: the page and its events are gone at once.
+    let listed: Vec<Value> = http.get(&links).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(
+        listed[0].get("path").is_none(),
+        "the token is not shown again"
+    );
+    let revoke = format!("{base}/api/v1/share-links/{}", link["id"]);
+    assert_eq!(
+        operator.delete(&revoke).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        anonymous
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        anonymous
+            .get(format!("{base}{path}/events"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Expired: the same.
+    let old = tidemark_core::auth::new_token("tms_");
+    let past = chrono::Utc::now() - chrono::Duration::days(8);
+    t.store
+        .create_share_link(
+            &tidemark_core::auth::hash_token(old.expose()),
+            id,
+            "demo",
+            "otto",
+            past,
+            past + chrono::Duration::days(7),
+        )
+        .await
+        .unwrap();
+    let res = anonymous
+        .get(format!("{base}/s/{}", old.expose()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    t.stop().await;
+}

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use super::{LoadError, error_text};
 use crate::format;
 use crate::model::{JobPage, JobProgress, LiveEvent, LiveEventBody};
-use crate::server_fns::load_job_page;
+use crate::server_fns::{ShareJob, load_job_page, load_shared_job};
 
 /// How many log lines the page keeps.
 pub const LOG_TAIL: usize = 40;
@@ -84,6 +84,61 @@ fn counts_text(p: &JobProgress) -> String {
 }
 
 /// `on_finished` runs when the live stream reports the job's end, to load its outcome.
+/// A job's page opened through a share link: the same live status, read-only.
+#[component]
+pub fn SharedJobPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let page = Resource::new(token, load_shared_job);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(Some(p)) => view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any(),
+                    Ok(None) => {
+                        super::not_found::set_not_found_status();
+                        view! {
+                            <Title text="Link not valid"/>
+                            <section class="empty-page" data-testid="share-invalid">
+                                <h1>"This link is not valid"</h1>
+                                <p>"It is unknown, has expired, or was revoked. Ask whoever shared it for a new one."</p>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Makes a share link and shows it, ready to copy.
+#[component]
+fn ShareButton(job: String) -> impl IntoView {
+    let action = ServerAction::<ShareJob>::new();
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="id" value=job/>
+            <button class="button button-quiet-ink" type="submit" data-testid="share-job">"Create a share link"</button>
+        </ActionForm>
+        {move || action.value().get().map(|r| match r {
+            Ok(path) => {
+                #[cfg(feature = "hydrate")]
+                let url = format!("{}{path}", window().location().origin().unwrap_or_default());
+                #[cfg(not(feature = "hydrate"))]
+                let url = path;
+                view! {
+                    <p class="share-link">
+                        <label for="share-url">"Read-only link, valid 7 days: "</label>
+                        <input id="share-url" data-testid="share-url" readonly value=url/>
+                    </p>
+                }.into_any()
+            }
+            Err(e) => view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }.into_any(),
+        })}
+    }
+}
+
 #[component]
 fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
     let JobPage {
@@ -91,6 +146,8 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
         progress,
         log,
         last_event,
+        events_url,
+        shared,
     } = page;
     let state = RwSignal::new(job.state.clone());
     let reason = RwSignal::new(job.summary.clone());
@@ -100,13 +157,13 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
 
     #[cfg(feature = "hydrate")]
     {
-        let id = job.id.clone();
+        let url = events_url.clone();
         if !matches!(
             job.state.as_str(),
             "succeeded" | "failed" | "cancelled" | "interrupted"
         ) {
             Effect::new(move |_| {
-                crate::live::follow(&id, last_event, move |e: LiveEvent| {
+                crate::live::follow(&url, last_event, move |e: LiveEvent| {
                     if apply(e, state, reason, progress, log) {
                         on_finished.run(());
                     }
@@ -115,18 +172,20 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (last_event, on_finished);
+    let _ = (last_event, on_finished, events_url);
 
     let title = format!("{} of {}", kind_label(&job.kind), job.database);
     let artifact = job.artifact.clone();
     let percent = move || progress.get().and_then(|p| p.percent());
     view! {
         <Title text=title.clone()/>
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href=format!("/databases/{}", job.database)>{job.database.clone()}</a>
-            <span aria-hidden="true">" / "</span>
-            <span>"Job " {job.id.clone()}</span>
-        </nav>
+        {(!shared).then(|| view! {
+            <nav class="crumbs" aria-label="Breadcrumb">
+                <a href=format!("/databases/{}", job.database)>{job.database.clone()}</a>
+                <span aria-hidden="true">" / "</span>
+                <span>"Job " {job.id.clone()}</span>
+            </nav>
+        })}
         <div class="db-head">
             <div>
                 <h1>{title}</h1>
@@ -168,6 +227,7 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
                 </p>
             })}
         </section>
+        {(!shared).then(|| view! { <section class="block share"><ShareButton job=job.id.clone()/></section> })}
         <section class="block" aria-labelledby="log-title">
             <h2 id="log-title">"Log"</h2>
             <pre class="log" data-testid="job-log">{move || {

@@ -7,7 +7,7 @@ pub(crate) mod not_found;
 mod overview;
 
 pub use database::DatabasePage;
-pub use job::JobPageView;
+pub use job::{JobPageView, SharedJobPage};
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use overview::Overview;

@@ -6,12 +6,14 @@ mod backups;
 mod clusters;
 mod jobs;
 mod schedules;
+mod shares;
 
 pub use accounts::{ApiToken, User};
 pub use audit::AuditEntry;
 pub use backups::LogicalBackup;
 pub use clusters::ClusterRecord;
 pub use schedules::ScheduleRecord;
+pub use shares::ShareLink;
 
 use std::path::Path;
 use std::str::FromStr;

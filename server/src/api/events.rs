@@ -93,14 +93,46 @@ pub async fn stream(
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let job_id = parse_id(&id)?;
+    follow_job(&state, &id, query, &headers).await
+}
+
+/// The event stream of a job a share link opens, for its page; the link must be live.
+pub async fn shared_stream(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<StreamQuery>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let hash = tidemark_core::auth::hash_token(&token);
+    let link = state
+        .jobs
+        .store()
+        .live_share_link(&hash, chrono::Utc::now())
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "share_link_not_found",
+                "This link is unknown, expired or revoked.",
+            )
+        })?;
+    follow_job(&state, &link.target, query, &headers).await
+}
+
+async fn follow_job(
+    state: &AppState,
+    id: &str,
+    query: StreamQuery,
+    headers: &HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
+    let job_id = parse_id(id)?;
     let hub = state.jobs.hub().clone();
     // Subscribe before reading the store, so that nothing falls between the two.
     let rx = hub.subscribe(&job_id);
     let job = hub.store().job(&job_id).await?;
     let Some(job) = job else {
         hub.forget_if_idle(&job_id);
-        return Err(job_not_found(&id));
+        return Err(job_not_found(id));
     };
     let last = headers
         .get("last-event-id")

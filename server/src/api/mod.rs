@@ -10,8 +10,10 @@ mod jobs;
 mod openapi;
 mod pitr;
 mod schedule;
+mod shares;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use events::shared_stream;
 pub use openapi::ApiDoc;
 
 use axum::Router;
@@ -53,6 +55,11 @@ pub fn routes() -> Router<AppState> {
         .route("/jobs/{id}/cancel", post(jobs::cancel))
         .route("/jobs/{id}/events", get(events::stream))
         .route("/jobs/{id}/artifact", get(jobs::artifact))
+        .route(
+            "/jobs/{id}/share-links",
+            get(shares::list).post(shares::create),
+        )
+        .route("/share-links/{id}", delete(shares::revoke))
         .route("/account", get(accounts::me))
         .route("/account/password", post(accounts::change_password))
         .route("/users", get(accounts::users).post(accounts::create_user))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{accounts, backups, databases, events, jobs, pitr, schedule};
+use super::{accounts, backups, databases, events, jobs, pitr, schedule, shares};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,6 +34,9 @@ use super::{accounts, backups, databases, events, jobs, pitr, schedule};
         jobs::cancel,
         jobs::artifact,
         events::stream,
+        shares::create,
+        shares::list,
+        shares::revoke,
         accounts::me,
         accounts::change_password,
         accounts::users,

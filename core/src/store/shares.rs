@@ -1,0 +1,123 @@
+//! Share links in the state database: a hashed token that opens one job's status page, read-only,
+//! until it expires or is revoked.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareLink {
+    pub id: i64,
+    /// `job` for now.
+    pub kind: String,
+    /// The job's id.
+    pub target: String,
+    pub database: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn parse(t: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(t)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("share link time: {e}")))
+}
+
+fn link_of(r: &sqlx::sqlite::SqliteRow) -> Result<ShareLink, StoreError> {
+    let revoked: Option<String> = r.try_get("revoked_at")?;
+    Ok(ShareLink {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        target: r.try_get("target")?,
+        database: r.try_get("database")?,
+        created_by: r.try_get("created_by")?,
+        created_at: parse(&r.try_get::<String, _>("created_at")?)?,
+        expires_at: parse(&r.try_get::<String, _>("expires_at")?)?,
+        revoked: revoked.is_some(),
+    })
+}
+
+impl Store {
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_share_link(
+        &self,
+        token_hash: &str,
+        job: &str,
+        database: &str,
+        created_by: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO share_links (token_hash, kind, target, database, created_by, created_at, expires_at)
+             VALUES (?, 'job', ?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(job)
+        .bind(database)
+        .bind(created_by)
+        .bind(ts(now))
+        .bind(ts(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    /// The live link with this token hash: not revoked, not expired.
+    pub async fn live_share_link(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ShareLink>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM share_links WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(link_of).transpose()
+    }
+
+    /// A job's links, newest first.
+    pub async fn share_links(&self, job: &str) -> Result<Vec<ShareLink>, StoreError> {
+        sqlx::query("SELECT * FROM share_links WHERE target = ? ORDER BY id DESC")
+            .bind(job)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(link_of)
+            .collect()
+    }
+
+    pub async fn revoke_share_link(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ShareLink>, StoreError> {
+        let done = sqlx::query(
+            "UPDATE share_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        sqlx::query("SELECT * FROM share_links WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(link_of)
+            .transpose()
+    }
+}

@@ -1,0 +1,177 @@
+//! Share links to a job's status page: created by operators, read-only, expiring, revocable.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use tidemark_core::auth::{Action, hash_token, new_token};
+
+use super::error::{ApiError, ErrorBody};
+use super::jobs::{job_not_found, parse_id};
+use crate::auth::Actor;
+use crate::state::AppState;
+
+/// How long a link lives unless asked otherwise, and at most.
+pub const DEFAULT_DAYS: i64 = 7;
+const MAX_DAYS: i64 = 90;
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewShareLink {
+    /// Days until it expires: 1 to 90, default 7.
+    pub days: Option<i64>,
+}
+
+/// A new link; its address is shown this once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedShareLink {
+    pub id: i64,
+    /// The page's path on this server: `/s/<token>`.
+    pub path: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A link, without its token.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShareLinkView {
+    pub id: i64,
+    pub job: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// Creates a read-only link to the job's status page.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/share-links", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    request_body(content = Option<NewShareLink>),
+    responses((status = 201, description = "Created; the path is shown once", body = CreatedShareLink),
+              (status = 404, description = "No such job", body = ErrorBody),
+              (status = 422, description = "Invalid lifetime", body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let store = state.jobs.store();
+    actor.may(store, Action::CreateShareLink, None).await?;
+    // The body is optional: none means the defaults.
+    let request: NewShareLink = if body.iter().all(u8::is_ascii_whitespace) {
+        NewShareLink::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("The request body is not a share link request: {e}"),
+            )
+        })?
+    };
+    let days = request.days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("days must be from 1 to {MAX_DAYS}; got {days}."),
+        );
+        e.field = Some("days".into());
+        return Err(e);
+    }
+    let job = store
+        .job(&parse_id(&id)?)
+        .await?
+        .ok_or_else(|| job_not_found(&id))?;
+    let token = new_token("tms_");
+    let now = Utc::now();
+    let expires_at = now + Duration::days(days);
+    let link_id = store
+        .create_share_link(
+            &hash_token(token.expose()),
+            job.id.as_str(),
+            &job.database,
+            &actor.principal.user,
+            now,
+            expires_at,
+        )
+        .await?;
+    actor
+        .audit(
+            store,
+            Action::CreateShareLink,
+            Some(&job.database),
+            Some(job.id.as_str()),
+            &format!("link {link_id} for {days} days"),
+        )
+        .await;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedShareLink {
+            id: link_id,
+            path: format!("/s/{}", token.expose()),
+            expires_at,
+        }),
+    )
+        .into_response())
+}
+
+/// The job's share links.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/share-links", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    responses((status = 200, description = "The links, newest first", body = Vec<ShareLinkView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ShareLinkView>>, ApiError> {
+    let job = parse_id(&id)?;
+    let links = state.jobs.store().share_links(job.as_str()).await?;
+    Ok(Json(
+        links
+            .into_iter()
+            .map(|l| ShareLinkView {
+                id: l.id,
+                job: l.target,
+                created_by: l.created_by,
+                created_at: l.created_at,
+                expires_at: l.expires_at,
+                revoked: l.revoked,
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes a share link at once.
+#[utoipa::path(delete, path = "/api/v1/share-links/{id}", tag = "jobs",
+    params(("id" = i64, Path, description = "The link's id")),
+    responses((status = 204, description = "Revoked"),
+              (status = 404, description = "No such live link", body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let store = state.jobs.store();
+    actor.may(store, Action::CreateShareLink, None).await?;
+    match store.revoke_share_link(id, Utc::now()).await? {
+        Some(link) => {
+            actor
+                .audit(
+                    store,
+                    Action::CreateShareLink,
+                    Some(&link.database),
+                    Some(&link.target),
+                    &format!("link {id} revoked"),
+                )
+                .await;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "share_link_not_found",
+            format!("There is no live share link {id}."),
+        )),
+    }
+}
