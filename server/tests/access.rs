@@ -17,6 +17,7 @@ fn sample(path: &str) -> String {
         .replace("{copy}", "x")
         .replace("{name}", "someone")
         .replace(":id", "demo")
+        .replace(":token", "tms_made-up")
 }
 
 #[tokio::test]
@@ -60,6 +61,11 @@ async fn every_route_refuses_the_anonymous_but_login_health_and_static_files() {
         let res = anonymous.get(format!("{base}{path}")).send().await.unwrap();
         if path == "/login" {
             assert_eq!(res.status(), StatusCode::OK);
+            continue;
+        }
+        if path.starts_with("/s/") {
+            // Share links are public; a made-up one is simply not found.
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
             continue;
         }
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");

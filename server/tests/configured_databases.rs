@@ -7,43 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod common;
-
-/// The server process; stopped with SIGTERM when dropped, even by a failing test.
-struct Running(Option<Child>);
-
-impl Running {
-    /// Stops it and returns everything it printed.
-    fn stop(mut self) -> String {
-        let Some(child) = self.0.take() else {
-            return String::new();
-        };
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let out = child.wait_with_output().unwrap();
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
+use common::{Running, free_port};
 
 #[tokio::test]
 async fn declared_clusters_and_external_servers_are_listed_with_their_features() {

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, reason = "each test file uses part of this module")]
 
+use std::process::{Child, Command};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -116,4 +117,41 @@ pub async fn restore_and_follow(
     let job: Value = res.json().await.unwrap();
     let url = format!("{base}/api/v1/jobs/{}/events", job["id"].as_str().unwrap());
     parse_sse(&http.get(url).send().await.unwrap().text().await.unwrap())
+}
+
+/// The server process; stopped with SIGTERM when dropped, even by a failing test.
+pub struct Running(pub Option<Child>);
+
+impl Running {
+    /// Stops it and returns everything it printed.
+    pub fn stop(mut self) -> String {
+        let Some(child) = self.0.take() else {
+            return String::new();
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
 }
