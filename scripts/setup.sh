@@ -53,3 +53,17 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/pl
   say "Installing npm packages in end2end/"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# schemathesis (from PyPI, pinned) in its own virtual environment, for fuzzing the API.
+SCHEMATHESIS_VERSION=4.32.5
+if ! .tools/fuzz/bin/st --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    say "Installing Debian packages: python3-venv"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+  fi
+  say "Installing schemathesis $SCHEMATHESIS_VERSION"
+  rm -rf .tools/fuzz
+  python3 -m venv .tools/fuzz
+  .tools/fuzz/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi

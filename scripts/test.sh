@@ -26,6 +26,8 @@ step "build (frontend)" cargo leptos build --frontend-only --cargo-locked
 step "unit + integration tests" cargo test --locked -p tidemark-core -p tidemark-app -p tidemark-server
 step "browser tests" env TIDEMARK_BIN="$PWD/target/debug/tidemark" TIDEMARK_SITE_ROOT="$PWD/target/site" \
   node --test --test-concurrency=1 end2end/tests/
+step "API fuzzing" env TIDEMARK_BIN="$PWD/target/debug/tidemark" TIDEMARK_SITE_ROOT="$PWD/target/site" \
+  node end2end/fuzz/run.mjs
 
 echo
 echo "Timings:"

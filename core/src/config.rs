@@ -42,6 +42,12 @@ pub struct Config {
     /// Tidemark is reached over HTTPS (through a proxy): session cookies are marked Secure
     /// (`TIDEMARK_HTTPS`, default false).
     pub https: bool,
+    /// Off unless set: the header in which an authenticating reverse proxy names the user
+    /// (`TIDEMARK_PROXY_USER_HEADER`, e.g. `X-Forwarded-User`), trusted only from
+    /// `trusted_proxies`.
+    pub proxy_user_header: Option<String>,
+    /// The proxies' addresses (`TIDEMARK_TRUSTED_PROXIES`, comma-separated IPs).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// More clusters for Tidemark to create and manage, besides the embedded one (`[[clusters]]`).
     pub clusters: Vec<ClusterConfig>,
     /// PostgreSQL servers Tidemark reaches by URL but does not manage (`[[external]]`).
@@ -123,6 +129,8 @@ impl Default for Config {
             full_backup_every_days: 7,
             retention: RetentionPolicy::starter(),
             https: false,
+            proxy_user_header: None,
+            trusted_proxies: Vec::new(),
             clusters: Vec::new(),
             external: Vec::new(),
         }
@@ -154,6 +162,8 @@ struct FileConfig {
     catch_up_missed_backups: Option<bool>,
     full_backup_every_days: Option<u32>,
     https: Option<bool>,
+    proxy_user_header: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
     retention: Option<RetentionFile>,
     #[serde(default)]
     clusters: Vec<ClusterConfig>,
@@ -297,6 +307,39 @@ impl Config {
             c.https = parse_bool("TIDEMARK_HTTPS", &v)?;
         } else if let Some(v) = file.https {
             c.https = v;
+        }
+        if let Some(v) = env("TIDEMARK_PROXY_USER_HEADER").or(file.proxy_user_header) {
+            let v = v.trim().to_ascii_lowercase();
+            let valid = !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !valid {
+                return Err(invalid(
+                    "TIDEMARK_PROXY_USER_HEADER",
+                    &format!("'{v}' is not a header name such as X-Forwarded-User"),
+                ));
+            }
+            c.proxy_user_header = Some(v);
+        }
+        let proxies = match env("TIDEMARK_TRUSTED_PROXIES") {
+            Some(v) => v
+                .split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            None => file.trusted_proxies.unwrap_or_default(),
+        };
+        for p in proxies {
+            c.trusted_proxies.push(p.parse().map_err(|_| {
+                invalid(
+                    "TIDEMARK_TRUSTED_PROXIES",
+                    &format!("'{p}' is not an IP address"),
+                )
+            })?);
+        }
+        if c.proxy_user_header.is_some() && c.trusted_proxies.is_empty() {
+            return Err(invalid(
+                "TIDEMARK_TRUSTED_PROXIES",
+                "must list the proxies' addresses when TIDEMARK_PROXY_USER_HEADER is set",
+            ));
         }
         let retention = file.retention.unwrap_or_default();
         if let Some(v) = env("TIDEMARK_RETENTION") {
@@ -564,6 +607,29 @@ url_env = "LEGACY_URL"
             let e = Config::from_sources(Some(("t.toml", file)), env_of(&[])).unwrap_err();
             assert!(e.to_string().starts_with(setting), "{file}: {e}");
         }
+    }
+
+    #[test]
+    fn the_proxy_header_needs_trusted_addresses() {
+        let e = Config::from_sources(
+            None,
+            env_of(&[("TIDEMARK_PROXY_USER_HEADER", "X-Forwarded-User")]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("TIDEMARK_TRUSTED_PROXIES"), "{e}");
+        let c = Config::from_sources(
+            None,
+            env_of(&[
+                ("TIDEMARK_PROXY_USER_HEADER", "X-Forwarded-User"),
+                ("TIDEMARK_TRUSTED_PROXIES", "10.0.0.5, ::1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.proxy_user_header.as_deref(), Some("x-forwarded-user"));
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let e = Config::from_sources(None, env_of(&[("TIDEMARK_TRUSTED_PROXIES", "proxy.local")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("not an IP address"), "{e}");
     }
 
     #[test]

@@ -581,3 +581,62 @@ async fn a_share_link_opens_one_job_page_read_only_until_revoked_or_expired() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_trusted_proxy_names_the_user_and_no_one_else_can() {
+    let trusted = common::serve_with(|c| {
+        c.proxy_user_header = Some("x-forwarded-user".into());
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let hash = tidemark_core::auth::hash_password("a long enough password").unwrap();
+    trusted
+        .t
+        .store
+        .create_user("ann", Role::Operator, &hash, chrono::Utc::now())
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    let account = format!("{}/api/v1/account", trusted.base);
+    let me: Value = c
+        .get(&account)
+        .header("x-forwarded-user", "ann")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["name"].as_str(), me["role"].as_str(), me["via"].as_str()),
+        (Some("ann"), Some("operator"), Some("proxy"))
+    );
+    let (s, body) = status_of(
+        c.get(&account)
+            .header("x-forwarded-user", "mallory")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("unknown_user"))
+    );
+    trusted.t.stop().await;
+
+    // The same header from an address that is not the proxy counts for nothing.
+    let elsewhere = common::serve_with(|c| {
+        c.proxy_user_header = Some("x-forwarded-user".into());
+        c.trusted_proxies = vec!["10.0.0.9".parse().unwrap()];
+    })
+    .await;
+    let res = c
+        .get(format!("{}/api/v1/account", elsewhere.base))
+        .header("x-forwarded-user", "admin-test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    elsewhere.t.stop().await;
+}

@@ -73,4 +73,5 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi::document))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn(error::json_errors))
 }

@@ -120,6 +120,21 @@ async fn from_session(state: &AppState, session: &Session) -> Result<Option<Prin
     }
 }
 
+/// The user named by the trusted proxy's header, when the request comes from a trusted proxy.
+fn proxy_user(state: &AppState, req: &Request) -> Option<String> {
+    let header = state.config.proxy_user_header.as_deref()?;
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+        .0
+        .ip();
+    if !state.config.trusted_proxies.contains(&peer) {
+        return None;
+    }
+    let name = req.headers().get(header)?.to_str().ok()?.trim();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// The middleware: finds the principal, checks cross-site requests, refuses the anonymous.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
@@ -136,6 +151,24 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             }
             Err(e) => return e.into_response(),
         }
+    } else if let Some(name) = proxy_user(&state, &req) {
+        match state.jobs.store().user(&name).await {
+            Ok(Some(u)) if !u.disabled => Some(Principal {
+                user: u.name,
+                role: u.role,
+                via: Via::Proxy,
+            }),
+            Ok(_) => {
+                tracing::warn!(user = %name, "the proxy named a user Tidemark does not know");
+                return ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "unknown_user",
+                    format!("The user '{name}' has no Tidemark account; ask an admin to add one."),
+                )
+                .into_response();
+            }
+            Err(e) => return ApiError::from(e).into_response(),
+        }
     } else if let Some(session) = req.extensions().get::<Session>().cloned() {
         match from_session(&state, &session).await {
             Ok(p) => p,
@@ -145,7 +178,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         None
     };
     if let Some(p) = &principal
-        && p.via == Via::Session
+        && matches!(p.via, Via::Session | Via::Proxy)
         && let Err(refusal) = csrf::check(req.method(), req.headers())
     {
         return refusal.into_response();

@@ -55,7 +55,13 @@ pub fn client_with(token: &str) -> reqwest::Client {
 }
 
 pub async fn serve() -> Served {
-    let t = TestCluster::start().await;
+    serve_with(|_| {}).await
+}
+
+/// `serve` with a changed configuration.
+pub async fn serve_with(edit: impl FnOnce(&mut tidemark_core::Config)) -> Served {
+    let mut t = TestCluster::start().await;
+    edit(&mut t.config);
     let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
         vec![t.cluster.clone()],
         t.store.clone(),
