@@ -1,5 +1,6 @@
 //! Tidemark's pages and components, rendered on the server and hydrated in the browser.
 
+pub mod account_fns;
 pub mod format;
 #[cfg(feature = "hydrate")]
 mod live;
@@ -55,6 +56,8 @@ pub fn App() -> impl IntoView {
                 </a>
                 <nav aria-label="Main">
                     <a href="/">"Databases"</a>
+                    <a href="/account">"Account"</a>
+                    <a href="/admin">"Admin"</a>
                     <form method="post" action="/logout" class="logout-form">
                         <button type="submit" class="link-like">"Log out"</button>
                     </form>
@@ -66,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=pages::JobPageView ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::LoginPage/>
+                    <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/s/:token") view=pages::SharedJobPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

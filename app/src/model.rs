@@ -361,3 +361,49 @@ mod from_core {
         }
     }
 }
+
+/// The person using the page, and their API tokens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub name: String,
+    pub role: String,
+    pub tokens: Vec<TokenRow>,
+}
+
+/// An API token, without its secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user: String,
+    pub label: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+}
+
+/// What admins see: the users and the newest audit entries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminView {
+    pub users: Vec<UserRow>,
+    pub audit: Vec<AuditRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub name: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub database: Option<String>,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub source: Option<String>,
+}

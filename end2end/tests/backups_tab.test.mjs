@@ -162,3 +162,48 @@ test('a changed schedule is saved, shows its next run, and stays after a reload'
   assert.deepEqual(errors, [], 'no script errors');
   await context.close();
 });
+
+test('the account page makes an API token that works, and the admin page adds a user and shows the audit log', async () => {
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/account`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  assert.match(await page.locator('[data-testid="account-who"]').innerText(), /admin, admin/);
+  await page.getByLabel('Label').fill('export script');
+  await page.getByLabel('Role').selectOption('viewer');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = await page.locator('[data-testid="new-token"]').inputValue();
+  assert.match(token, /^tm_/);
+  const res = await fetch(`${server.url}/api/v1/account`, { headers: { authorization: `Bearer ${token}` } });
+  assert.deepEqual(await res.json(), { name: 'admin', role: 'viewer', via: 'token' });
+  await page.locator('[data-testid="token-row"]', { hasText: 'export script' }).waitFor();
+
+  await page.goto(`${server.url}/admin`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.getByLabel('Name').fill('olga');
+  await page.getByLabel('Role').selectOption('operator');
+  await page.getByRole('button', { name: 'Add user' }).click();
+  const password = await page.locator('[data-testid="new-password"]').inputValue();
+  assert.equal(password.length, 20);
+  await page.locator('[data-testid="user-row"]', { hasText: 'olga' }).waitFor();
+  await page.locator('[data-testid="audit-row"]', { hasText: 'created as operator' }).waitFor();
+  await page.screenshot({ path: screenshotPath('admin-1280x800'), fullPage: true });
+
+  // Olga logs in with it, and as an operator she cannot open the admin page's data.
+  const hers = await chrome.browser.newContext({ viewport: PHONE, isMobile: true });
+  const login = await hers.newPage();
+  await login.goto(`${server.url}/admin`);
+  assert.match(login.url(), /\/login\?next=\/admin$/);
+  await login.getByLabel('Name').fill('olga');
+  await login.getByLabel('Password').fill(password);
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await login.waitForURL('**/admin');
+  await login.getByRole('alert').filter({ hasText: /admin role/ }).waitFor();
+  const overflow = await login.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  await hers.close();
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});

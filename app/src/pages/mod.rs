@@ -1,11 +1,15 @@
 //! One module per page.
 
+mod account;
+mod admin;
 mod database;
 pub(crate) mod job;
 mod login;
 pub(crate) mod not_found;
 mod overview;
 
+pub use account::AccountPage;
+pub use admin::AdminPage;
 pub use database::DatabasePage;
 pub use job::{JobPageView, SharedJobPage};
 pub use login::LoginPage;
