@@ -376,11 +376,45 @@ async fn sessions_log_in_refuse_cross_site_requests_and_slow_down_guessing() {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    // Scripts: this site's files, and inline ones only with this response's nonce.
+    let script_src = csp
+        .split(';')
+        .find(|d| d.trim().starts_with("script-src"))
+        .unwrap();
+    assert!(!script_src.contains("unsafe-inline"), "{csp}");
+    let nonce = script_src
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = page.text().await.unwrap();
+    let inline_scripts = html.matches("<script").count();
+    assert!(inline_scripts > 0);
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        inline_scripts,
+        "every script carries the nonce"
+    );
+    let again = c
+        .get(format!("{base}/databases/demo"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert!(
-        page.headers()["content-security-policy"]
+        !again.headers()["content-security-policy"]
             .to_str()
             .unwrap()
-            .contains("frame-ancestors 'none'")
+            .contains(&nonce),
+        "a new nonce each time"
     );
 
     // A change with the cookie but from another site, or from nowhere, is refused.

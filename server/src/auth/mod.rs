@@ -193,19 +193,28 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     next.run(req).await
 }
 
-/// Security headers on every response.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Security headers on every response. Scripts run only from this site or with this response's
+/// nonce (the hydration scripts carry it).
+pub async fn security_headers(mut req: Request, next: Next) -> Response {
     let shared = req.uri().path().starts_with("/s/");
+    let nonce: String = {
+        use rand::Rng;
+        let bytes: [u8; 16] = rand::thread_rng().r#gen();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    req.extensions_mut()
+        .insert(tidemark_app::CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
         h.insert(k, axum::http::HeaderValue::from_static(v));
     };
-    set(
-        h,
-        "content-security-policy",
-        "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&csp) {
+        h.insert("content-security-policy", v);
+    }
     set(h, "x-frame-options", "DENY");
     set(h, "x-content-type-options", "nosniff");
     // A share link's token is in its URL: never pass it on.
