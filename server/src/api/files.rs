@@ -25,7 +25,9 @@ pub async fn serve(
         )
     };
     let mime = "application/octet-stream".parse().map_err(|_| internal())?;
+    // Reads of 1 MiB: far fewer wake-ups than the default 64 KiB, and still a flat memory use.
     let mut res = ServeFile::new_with_mime(path, &mime)
+        .with_buf_chunk_size(1024 * 1024)
         .oneshot(request)
         .await
         .map_err(|_| internal())?
