@@ -1,4 +1,4 @@
-//! Server functions of the account and admin pages: password, API tokens, users, audit log.
+//! Server functions of the account and admin pages; thin edges over `core::auth::accounts`.
 
 use leptos::prelude::*;
 
@@ -10,17 +10,26 @@ fn internal(e: tidemark_core::store::StoreError) -> ServerFnError {
     ServerFnError::new("Tidemark could not do this; the server log says why.")
 }
 
+/// The sentence for a refused account change.
 #[cfg(feature = "ssr")]
-fn token_row(t: tidemark_core::store::ApiToken) -> crate::model::TokenRow {
-    crate::model::TokenRow {
-        id: t.id,
-        user: t.user,
-        label: t.label,
-        role: t.role.as_str().into(),
-        created_at: t.created_at,
-        last_used_at: t.last_used_at,
-        revoked: t.revoked,
+fn refused(e: tidemark_core::auth::accounts::AccountError) -> ServerFnError {
+    use tidemark_core::auth::accounts::AccountError;
+    match e {
+        AccountError::Store(s) => internal(s),
+        AccountError::Denied(d) => ServerFnError::new(format!("{d}.")),
+        other => ServerFnError::new(other.to_string()),
     }
+}
+
+/// Runs an account change as the caller.
+#[cfg(feature = "ssr")]
+macro_rules! acting {
+    ($who:ident) => {
+        tidemark_core::auth::accounts::Acting {
+            principal: &$who.0,
+            source: $who.1.as_deref(),
+        }
+    };
 }
 
 /// Who is logged in, with their tokens.
@@ -38,7 +47,7 @@ pub async fn load_account() -> Result<AccountInfo, ServerFnError> {
     Ok(AccountInfo {
         name: p.user,
         role: p.role.as_str().into(),
-        tokens: tokens.into_iter().map(token_row).collect(),
+        tokens: tokens.into_iter().map(Into::into).collect(),
     })
 }
 
@@ -50,149 +59,63 @@ pub async fn change_password(
     again: String,
 ) -> Result<(), ServerFnError> {
     use crate::server_fns::ssr;
-    use tidemark_core::auth::{Action, check_new_password, hash_password, verify_password};
     let cx = ssr::context()?;
     let who = ssr::actor()?;
     if new != again {
         return Err(ServerFnError::new("The two new passwords differ."));
     }
-    let store = cx.jobs.store();
-    let user = store
-        .user(&who.0.user)
+    tidemark_core::auth::accounts::change_password(cx.jobs.store(), &acting!(who), &current, &new)
         .await
-        .map_err(internal)?
-        .ok_or_else(|| ServerFnError::new("Your account no longer exists."))?;
-    if !verify_password(&current, &user.password_hash) {
-        return Err(ServerFnError::new("The current password is not right."));
-    }
-    check_new_password(&new).map_err(|e| ServerFnError::new(format!("{e}.")))?;
-    let hash = hash_password(&new).map_err(|e| ServerFnError::new(e.to_string()))?;
-    store
-        .set_password(&user.name, &hash)
-        .await
-        .map_err(internal)?;
-    store
-        .record(
-            &user.name,
-            Action::ManageUsers,
-            None,
-            Some(&user.name),
-            "password changed",
-            who.1.as_deref(),
-        )
-        .await;
-    Ok(())
+        .map_err(refused)
 }
 
 /// Creates an API token for the caller; returns its secret, shown once.
 #[server(prefix = "/_fn", endpoint = "create_token")]
 pub async fn create_token(label: String, role: String) -> Result<String, ServerFnError> {
     use crate::server_fns::ssr;
-    use tidemark_core::auth::{Action, Role, hash_token, new_token};
+    use tidemark_core::auth::accounts::{self, parse_role};
     let cx = ssr::context()?;
     let who = ssr::actor()?;
-    let label = label.trim();
-    if label.is_empty() || label.len() > 100 {
-        return Err(ServerFnError::new(
-            "Give the token a label of 1 to 100 characters, saying what it is for.",
-        ));
-    }
-    let role =
-        Role::parse(&role).ok_or_else(|| ServerFnError::new(format!("'{role}' is not a role.")))?;
-    if role > who.0.role {
-        return Err(ServerFnError::new(format!(
-            "A token cannot have more rights than its owner: you are {}.",
-            who.0.role
-        )));
-    }
-    let secret = new_token("tm_");
-    let store = cx.jobs.store();
-    let id = store
-        .create_token(
-            &who.0.user,
-            label,
-            role,
-            &hash_token(secret.expose()),
-            chrono::Utc::now(),
-        )
+    let role = parse_role("role", &role).map_err(refused)?;
+    let (_, _, secret) = accounts::create_token(cx.jobs.store(), &acting!(who), &label, Some(role))
         .await
-        .map_err(internal)?;
-    store
-        .record(
-            &who.0.user,
-            Action::ManageUsers,
-            None,
-            Some(&format!("token {id}")),
-            &format!("created as {role}"),
-            who.1.as_deref(),
-        )
-        .await;
-    Ok(secret.expose().clone())
+        .map_err(refused)?;
+    Ok(secret)
 }
 
 /// Revokes one of the caller's tokens (an admin: anyone's).
 #[server(prefix = "/_fn", endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<(), ServerFnError> {
     use crate::server_fns::ssr;
-    use tidemark_core::auth::{Action, Role};
     let cx = ssr::context()?;
     let who = ssr::actor()?;
-    let owner = (who.0.role < Role::Admin).then_some(who.0.user.as_str());
-    let store = cx.jobs.store();
-    if !store
-        .revoke_token(id, owner, chrono::Utc::now())
+    tidemark_core::auth::accounts::revoke_token(cx.jobs.store(), &acting!(who), id)
         .await
-        .map_err(internal)?
-    {
-        return Err(ServerFnError::new(format!(
-            "There is no live token {id} of yours."
-        )));
-    }
-    store
-        .record(
-            &who.0.user,
-            Action::ManageUsers,
-            None,
-            Some(&format!("token {id}")),
-            "revoked",
-            who.1.as_deref(),
-        )
-        .await;
-    Ok(())
+        .map_err(refused)
 }
 
 /// Users and the newest audit entries (admins only).
 #[server(prefix = "/_fn", endpoint = "admin")]
 pub async fn load_admin() -> Result<AdminView, ServerFnError> {
-    use crate::model::{AuditRow, UserRow};
     use crate::server_fns::ssr;
     use tidemark_core::auth::Action;
     let cx = ssr::context()?;
     ssr::allow(&cx, Action::ReadAudit, "").await?;
     let store = cx.jobs.store();
-    let users = store.users().await.map_err(internal)?;
-    let audit = store.audit_log(200).await.map_err(internal)?;
     Ok(AdminView {
-        users: users
+        users: store
+            .users()
+            .await
+            .map_err(internal)?
             .into_iter()
-            .map(|u| UserRow {
-                name: u.name,
-                role: u.role.as_str().into(),
-                created_at: u.created_at,
-                disabled: u.disabled,
-            })
+            .map(Into::into)
             .collect(),
-        audit: audit
+        audit: store
+            .audit_log(200)
+            .await
+            .map_err(internal)?
             .into_iter()
-            .map(|e| AuditRow {
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                database: e.database,
-                target: e.target,
-                outcome: e.outcome,
-                source: e.source,
-            })
+            .map(Into::into)
             .collect(),
     })
 }
@@ -201,43 +124,12 @@ pub async fn load_admin() -> Result<AdminView, ServerFnError> {
 #[server(prefix = "/_fn", endpoint = "add_user")]
 pub async fn add_user(name: String, role: String) -> Result<String, ServerFnError> {
     use crate::server_fns::ssr;
-    use tidemark_core::auth::{Action, Role, generate_password, hash_password};
+    use tidemark_core::auth::accounts::{self, parse_role};
     let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::ManageUsers, "").await?;
-    let name = name.trim();
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    if !valid {
-        return Err(ServerFnError::new(
-            "A name is 1 to 64 letters, digits, dots, dashes or underscores.",
-        ));
-    }
-    let role =
-        Role::parse(&role).ok_or_else(|| ServerFnError::new(format!("'{role}' is not a role.")))?;
-    let password = generate_password();
-    let hash = hash_password(&password).map_err(|e| ServerFnError::new(e.to_string()))?;
-    let store = cx.jobs.store();
-    if !store
-        .create_user(name, role, &hash, chrono::Utc::now())
+    let who = ssr::actor()?;
+    let role = parse_role("role", &role).map_err(refused)?;
+    let password = accounts::add_user(cx.jobs.store(), &acting!(who), &name, role, None)
         .await
-        .map_err(internal)?
-    {
-        return Err(ServerFnError::new(format!(
-            "There is already a user named '{name}'."
-        )));
-    }
-    store
-        .record(
-            &who.0.user,
-            Action::ManageUsers,
-            None,
-            Some(name),
-            &format!("created as {role}"),
-            who.1.as_deref(),
-        )
-        .await;
-    Ok(password)
+        .map_err(refused)?;
+    password.ok_or_else(|| ServerFnError::new("No password was generated."))
 }

@@ -372,6 +372,7 @@ pub struct AccountInfo {
 
 /// An API token, without its secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenRow {
     pub id: i64,
     pub user: String,
@@ -390,6 +391,7 @@ pub struct AdminView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserRow {
     pub name: String,
     pub role: String,
@@ -398,6 +400,7 @@ pub struct UserRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditRow {
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -406,4 +409,49 @@ pub struct AuditRow {
     pub target: Option<String>,
     pub outcome: String,
     pub source: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+mod accounts_from_core {
+    use super::*;
+    use tidemark_core::store::{ApiToken, AuditEntry, User};
+
+    impl From<ApiToken> for TokenRow {
+        fn from(t: ApiToken) -> Self {
+            TokenRow {
+                id: t.id,
+                user: t.user,
+                label: t.label,
+                role: t.role.as_str().into(),
+                created_at: t.created_at,
+                last_used_at: t.last_used_at,
+                revoked: t.revoked,
+            }
+        }
+    }
+
+    impl From<User> for UserRow {
+        fn from(u: User) -> Self {
+            UserRow {
+                name: u.name,
+                role: u.role.as_str().into(),
+                created_at: u.created_at,
+                disabled: u.disabled,
+            }
+        }
+    }
+
+    impl From<AuditEntry> for AuditRow {
+        fn from(e: AuditEntry) -> Self {
+            AuditRow {
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                database: e.database,
+                target: e.target,
+                outcome: e.outcome,
+                source: e.source,
+            }
+        }
+    }
 }

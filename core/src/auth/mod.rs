@@ -1,5 +1,6 @@
 //! Who may do what: users and their roles, passwords, API tokens, share links, and the audit log's entries.
 
+pub mod accounts;
 mod password;
 mod role;
 mod token;

@@ -1,26 +1,36 @@
-//! Accounts: who am I, my password, users (admins), API tokens, and the audit log.
+//! Accounts: who am I, my password, users (admins), API tokens, and the audit log. Thin handlers
+//! over `core::auth::accounts`.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tidemark_core::auth::{
-    Action, Role, Via, check_new_password, generate_password, hash_password, hash_token, new_token,
-    verify_password,
-};
-use tidemark_core::store::AuditEntry;
+use tidemark_app::model::{AuditRow, TokenRow, UserRow};
+use tidemark_core::auth::Action;
+use tidemark_core::auth::Via;
+use tidemark_core::auth::accounts::{self, AccountError, Acting, parse_role};
 
 use super::error::{ApiError, ErrorBody};
 use crate::auth::Actor;
 use crate::state::AppState;
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
-    e.field = Some(field.into());
-    e
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid { field, message } => {
+                let mut err =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
+                err.field = Some(field.into());
+                err
+            }
+            AccountError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            AccountError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
+            AccountError::Denied(d) => ApiError::from(d),
+            AccountError::Store(s) => ApiError::from(s),
+        }
+    }
 }
 
 fn body<T>(b: Result<Json<T>, JsonRejection>, what: &str) -> Result<T, ApiError> {
@@ -33,13 +43,11 @@ fn body<T>(b: Result<Json<T>, JsonRejection>, what: &str) -> Result<T, ApiError>
     })
 }
 
-fn parse_role(field: &str, s: &str) -> Result<Role, ApiError> {
-    Role::parse(s).ok_or_else(|| {
-        invalid(
-            field,
-            format!("'{s}' is not a role; use viewer, operator or admin"),
-        )
-    })
+fn acting(actor: &Actor) -> Acting<'_> {
+    Acting {
+        principal: &actor.principal,
+        source: Some(&actor.source),
+    }
 }
 
 /// The caller.
@@ -89,63 +97,22 @@ pub async fn change_password(
     b: Result<Json<PasswordBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let b = body(b, "a password change")?;
-    let store = state.jobs.store();
-    let user = store.user(&actor.principal.user).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "user_not_found",
-            "Your account no longer exists.",
-        )
-    })?;
-    if !verify_password(&b.current, &user.password_hash) {
-        return Err(invalid("current", "The current password is not right."));
-    }
-    check_new_password(&b.new).map_err(|e| invalid("new", format!("{}.", e)))?;
-    let hash = hash_password(&b.new).map_err(|e| invalid("new", e.to_string()))?;
-    store.set_password(&user.name, &hash).await?;
-    actor
-        .audit(
-            store,
-            Action::ManageUsers,
-            None,
-            Some(&user.name),
-            "password changed",
-        )
-        .await;
+    accounts::change_password(state.jobs.store(), &acting(&actor), &b.current, &b.new).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A user as admins see them.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserView {
-    pub name: String,
-    pub role: String,
-    pub created_at: DateTime<Utc>,
-    pub disabled: bool,
 }
 
 /// Every user (admins only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts",
-    responses((status = 200, description = "The users", body = Vec<UserView>),
+    responses((status = 200, description = "The users", body = Vec<UserRow>),
               (status = 403, description = "Not an admin", body = ErrorBody)))]
 pub async fn users(
     State(state): State<AppState>,
     actor: Actor,
-) -> Result<Json<Vec<UserView>>, ApiError> {
+) -> Result<Json<Vec<UserRow>>, ApiError> {
     let store = state.jobs.store();
     actor.may(store, Action::ManageUsers, None).await?;
     Ok(Json(
-        store
-            .users()
-            .await?
-            .into_iter()
-            .map(|u| UserView {
-                name: u.name,
-                role: u.role.as_str().into(),
-                created_at: u.created_at,
-                disabled: u.disabled,
-            })
-            .collect(),
+        store.users().await?.into_iter().map(Into::into).collect(),
     ))
 }
 
@@ -179,56 +146,22 @@ pub async fn create_user(
     actor: Actor,
     b: Result<Json<NewUserBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let store = state.jobs.store();
-    actor.may(store, Action::ManageUsers, None).await?;
     let b = body(b, "a new user")?;
-    let name = b.name.trim();
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    if !valid {
-        return Err(invalid(
-            "name",
-            "A name is 1 to 64 letters, digits, dots, dashes or underscores.",
-        ));
-    }
     let role = parse_role("role", &b.role)?;
-    let (password, shown) = match b.password {
-        Some(p) => (p, None),
-        None => {
-            let p = generate_password();
-            (p.clone(), Some(p))
-        }
-    };
-    check_new_password(&password).map_err(|e| invalid("password", format!("{e}.")))?;
-    let hash = hash_password(&password).map_err(|e| invalid("password", e.to_string()))?;
-    if !store.create_user(name, role, &hash, Utc::now()).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "user_exists",
-            format!("There is already a user named '{name}'."),
-        ));
-    }
-    actor
-        .audit(
-            store,
-            Action::ManageUsers,
-            None,
-            Some(name),
-            &format!("created as {role}"),
-        )
-        .await;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedUser {
-            name: name.into(),
-            role: role.as_str().into(),
-            password: shown,
-        }),
+    let password = accounts::add_user(
+        state.jobs.store(),
+        &acting(&actor),
+        &b.name,
+        role,
+        b.password,
     )
-        .into_response())
+    .await?;
+    let created = CreatedUser {
+        name: b.name.trim().into(),
+        role: role.as_str().into(),
+        password,
+    };
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -252,55 +185,15 @@ pub async fn change_user(
     Path(name): Path<String>,
     b: Result<Json<UserChange>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    let store = state.jobs.store();
-    actor.may(store, Action::ManageUsers, None).await?;
     let b = body(b, "a user change")?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "user_not_found",
-            format!("There is no user named '{name}'."),
-        )
-    };
-    store.user(&name).await?.ok_or_else(not_found)?;
-    if name == actor.principal.user {
-        return Err(invalid(
-            "name",
-            "Admins cannot change their own role or disable themselves; ask another admin.",
-        ));
-    }
-    if let Some(r) = &b.role {
-        let role = parse_role("role", r)?;
-        store.set_role(&name, role).await?;
-        actor
-            .audit(
-                store,
-                Action::ManageUsers,
-                None,
-                Some(&name),
-                &format!("role set to {role}"),
-            )
-            .await;
-    }
-    if b.disabled == Some(true) {
-        store.disable_user(&name, Utc::now()).await?;
-        actor
-            .audit(store, Action::ManageUsers, None, Some(&name), "disabled")
-            .await;
-    }
+    let role = b
+        .role
+        .as_deref()
+        .map(|r| parse_role("role", r))
+        .transpose()?;
+    let disable = b.disabled == Some(true);
+    accounts::change_user(state.jobs.store(), &acting(&actor), &name, role, disable).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// An API token, without its secret.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TokenView {
-    pub id: i64,
-    pub user: String,
-    pub label: String,
-    pub role: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -311,12 +204,12 @@ pub struct TokensQuery {
 
 /// The caller's API tokens (an admin's `?all=true`: everyone's).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", params(TokensQuery),
-    responses((status = 200, description = "The tokens", body = Vec<TokenView>)))]
+    responses((status = 200, description = "The tokens", body = Vec<TokenRow>)))]
 pub async fn tokens(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<TokensQuery>,
-) -> Result<Json<Vec<TokenView>>, ApiError> {
+) -> Result<Json<Vec<TokenRow>>, ApiError> {
     let store = state.jobs.store();
     let all = q.all == Some(true);
     if all {
@@ -328,15 +221,7 @@ pub async fn tokens(
             .tokens(owner)
             .await?
             .into_iter()
-            .map(|t| TokenView {
-                id: t.id,
-                user: t.user,
-                label: t.label,
-                role: t.role.as_str().into(),
-                created_at: t.created_at,
-                last_used_at: t.last_used_at,
-                revoked: t.revoked,
-            })
+            .map(Into::into)
             .collect(),
     ))
 }
@@ -371,56 +256,20 @@ pub async fn create_token(
     b: Result<Json<NewTokenBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let b = body(b, "a new token")?;
-    let label = b.label.trim();
-    if label.is_empty() || label.len() > 100 {
-        return Err(invalid(
-            "label",
-            "Give the token a label of 1 to 100 characters, saying what it is for.",
-        ));
-    }
-    let role = match &b.role {
-        Some(r) => parse_role("role", r)?,
-        None => actor.principal.role,
+    let role = b
+        .role
+        .as_deref()
+        .map(|r| parse_role("role", r))
+        .transpose()?;
+    let (id, role, token) =
+        accounts::create_token(state.jobs.store(), &acting(&actor), &b.label, role).await?;
+    let created = CreatedToken {
+        id,
+        label: b.label.trim().into(),
+        role: role.as_str().into(),
+        token,
     };
-    if role > actor.principal.role {
-        return Err(invalid(
-            "role",
-            format!(
-                "A token cannot have more rights than its owner: you are {}.",
-                actor.principal.role
-            ),
-        ));
-    }
-    let secret = new_token("tm_");
-    let store = state.jobs.store();
-    let id = store
-        .create_token(
-            &actor.principal.user,
-            label,
-            role,
-            &hash_token(secret.expose()),
-            Utc::now(),
-        )
-        .await?;
-    actor
-        .audit(
-            store,
-            Action::ManageUsers,
-            None,
-            Some(&format!("token {id}")),
-            &format!("created as {role}"),
-        )
-        .await;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedToken {
-            id,
-            label: label.into(),
-            role: role.as_str().into(),
-            token: secret.expose().clone(),
-        }),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 /// Revokes a token: the caller's own, or anyone's for an admin.
@@ -433,26 +282,8 @@ pub async fn revoke_token(
     actor: Actor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let store = state.jobs.store();
-    let owner = (actor.principal.role < Role::Admin).then_some(actor.principal.user.as_str());
-    if store.revoke_token(id, owner, Utc::now()).await? {
-        actor
-            .audit(
-                store,
-                Action::ManageUsers,
-                None,
-                Some(&format!("token {id}")),
-                "revoked",
-            )
-            .await;
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "token_not_found",
-            format!("There is no live token {id} of yours."),
-        ))
-    }
+    accounts::revoke_token(state.jobs.store(), &acting(&actor), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -461,41 +292,15 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-/// One audit entry.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AuditView {
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub database: Option<String>,
-    pub target: Option<String>,
-    pub outcome: String,
-    pub source: Option<String>,
-}
-
-impl From<AuditEntry> for AuditView {
-    fn from(e: AuditEntry) -> Self {
-        AuditView {
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            database: e.database,
-            target: e.target,
-            outcome: e.outcome,
-            source: e.source,
-        }
-    }
-}
-
 /// The audit log, newest first (admins only).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "accounts", params(AuditQuery),
-    responses((status = 200, description = "The entries", body = Vec<AuditView>),
+    responses((status = 200, description = "The entries", body = Vec<AuditRow>),
               (status = 403, description = "Not an admin", body = ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<Vec<AuditView>>, ApiError> {
+) -> Result<Json<Vec<AuditRow>>, ApiError> {
     let store = state.jobs.store();
     actor.may(store, Action::ReadAudit, None).await?;
     let limit = q.limit.unwrap_or(200);
