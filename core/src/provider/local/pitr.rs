@@ -69,7 +69,20 @@ impl ManagedCluster {
         self.stop().await?;
         progress.phase("keeping a safety copy", "", None).await?;
         let id = ctx.id.to_string();
-        let copy = self.set_aside(&id, target)?;
+        let copy = match self.set_aside(&id, target) {
+            Ok(copy) => copy,
+            Err(failure) => {
+                // Whatever was moved goes back, and the database starts again.
+                return Err(match self.roll_back(&self.safety_root().join(&id)).await {
+                    Ok(()) => failure.context(
+                        "the data could not be set aside, so nothing was restored and the database runs as before",
+                    ),
+                    Err(e) => failure.context(format!(
+                        "the data could not be set aside, and starting the database again failed too ({e})"
+                    )),
+                });
+            }
+        };
 
         match self
             .restore_and_start(target, base, old_timeline, ctx)
@@ -259,8 +272,9 @@ impl ManagedCluster {
                 std::fs::remove_dir_all(pgdata).map_err(io_err(pgdata))?;
             }
             std::fs::rename(&saved, pgdata).map_err(io_err(&saved))?;
-            let _ = std::fs::remove_dir_all(copy);
         }
+        // The data is back in place (or never left): what remains of the copy is its label.
+        let _ = std::fs::remove_dir_all(copy);
         let _ = std::fs::remove_file(self.marker());
         self.write_settings()?;
         self.start().await
