@@ -12,11 +12,11 @@ use crate::server_fns::{ShareJob, load_job_page, load_shared_job};
 /// How many log lines the page keeps.
 pub const LOG_TAIL: usize = 40;
 
-#[component]
-pub fn JobPageView() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").unwrap_or_default();
-    let page = Resource::new(id, load_job_page);
+/// A job's page from its resource: live when there is a job, `missing` when there is none.
+fn job_or(
+    page: Resource<Result<Option<JobPage>, ServerFnError>>,
+    missing: impl Fn() -> AnyView + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     view! {
         // A transition keeps the page on screen while it reloads at the job's end.
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -25,19 +25,46 @@ pub fn JobPageView() -> impl IntoView {
                     Ok(Some(p)) => view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any(),
                     Ok(None) => {
                         super::not_found::set_not_found_status();
-                        view! {
-                            <Title text="Job not found"/>
-                            <section class="empty-page" data-testid="job-not-found">
-                                <h1>"Job not found"</h1>
-                                <p>"There is no job with the id " <code>{id()}</code> "."</p>
-                            </section>
-                        }.into_any()
+                        missing()
                     }
                     Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
                 }
             })}
         </Transition>
     }
+}
+
+#[component]
+pub fn JobPageView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    job_or(Resource::new(id, load_job_page), move || {
+        view! {
+            <Title text="Job not found"/>
+            <section class="empty-page" data-testid="job-not-found">
+                <h1>"Job not found"</h1>
+                <p>"There is no job with the id " <code>{id()}</code> "."</p>
+            </section>
+        }
+        .into_any()
+    })
+}
+
+/// A job's page opened through a share link: the same live status, read-only.
+#[component]
+pub fn SharedJobPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    job_or(Resource::new(token, load_shared_job), || {
+        view! {
+            <Title text="Link not valid"/>
+            <section class="empty-page" data-testid="share-invalid">
+                <h1>"This link is not valid"</h1>
+                <p>"It is unknown, has expired, or was revoked. Ask whoever shared it for a new one."</p>
+            </section>
+        }
+        .into_any()
+    })
 }
 
 fn kind_label(kind: &str) -> &'static str {
@@ -83,35 +110,6 @@ fn counts_text(p: &JobProgress) -> String {
     parts.join(" · ")
 }
 
-/// `on_finished` runs when the live stream reports the job's end, to load its outcome.
-/// A job's page opened through a share link: the same live status, read-only.
-#[component]
-pub fn SharedJobPage() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
-    let page = Resource::new(token, load_shared_job);
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(Some(p)) => view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any(),
-                    Ok(None) => {
-                        super::not_found::set_not_found_status();
-                        view! {
-                            <Title text="Link not valid"/>
-                            <section class="empty-page" data-testid="share-invalid">
-                                <h1>"This link is not valid"</h1>
-                                <p>"It is unknown, has expired, or was revoked. Ask whoever shared it for a new one."</p>
-                            </section>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
 /// Makes a share link and shows it, ready to copy.
 #[component]
 fn ShareButton(job: String) -> impl IntoView {
@@ -139,6 +137,7 @@ fn ShareButton(job: String) -> impl IntoView {
     }
 }
 
+/// `on_finished` runs when the live stream reports the job's end, to load its outcome.
 #[component]
 fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
     let JobPage {
