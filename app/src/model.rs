@@ -70,6 +70,8 @@ pub struct Database {
     pub main_database: String,
     pub status: DatabaseStatus,
     pub features: Features,
+    /// The provider's plan, e.g. `postgresql-business-1024`.
+    pub plan: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,13 +263,90 @@ pub struct Schedule {
     pub enabled: bool,
     /// Hour of the day in UTC.
     pub hour: u8,
+    /// Every hour it runs, when the provider runs it several times a day.
+    pub hours: Vec<u8>,
     pub next_run: Option<DateTime<Utc>>,
+    /// Whether the provider (Scalingo) runs it, rather than Tidemark.
+    pub kept_by_provider: bool,
+}
+
+/// One firewall rule of a Dedicated Resources database.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FirewallRule {
+    pub id: String,
+    /// `custom` (a CIDR range with a label) or `managed` (a range the provider maintains).
+    pub kind: String,
+    pub cidr: Option<String>,
+    pub label: Option<String>,
+    pub range_id: Option<String>,
+    pub range_name: Option<String>,
+}
+
+/// A range the provider maintains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ManagedRange {
+    pub id: String,
+    pub name: String,
+}
+
+/// A database's firewall: its rules and what can be added.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FirewallView {
+    pub rules: Vec<FirewallRule>,
+    pub managed_ranges: Vec<ManagedRange>,
+    /// The most rules a database can have.
+    pub max_rules: usize,
+}
+
+/// Whether this server reaches a database now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Reachability {
+    pub reachable: bool,
+    /// What was found, and what to do when it is not reachable.
+    pub message: String,
 }
 
 #[cfg(feature = "ssr")]
 mod from_core {
     use super::*;
     use tidemark_core::provider as core;
+
+    impl From<core::FirewallRule> for FirewallRule {
+        fn from(r: core::FirewallRule) -> Self {
+            FirewallRule {
+                id: r.id,
+                kind: match r.kind {
+                    core::FirewallRuleKind::Custom => "custom".into(),
+                    core::FirewallRuleKind::Managed => "managed".into(),
+                },
+                cidr: r.cidr,
+                label: r.label,
+                range_id: r.range_id,
+                range_name: r.range_name,
+            }
+        }
+    }
+
+    impl From<core::Firewall> for FirewallView {
+        fn from(f: core::Firewall) -> Self {
+            FirewallView {
+                rules: f.rules.into_iter().map(Into::into).collect(),
+                managed_ranges: f
+                    .managed_ranges
+                    .into_iter()
+                    .map(|m| ManagedRange {
+                        id: m.id,
+                        name: m.name,
+                    })
+                    .collect(),
+                max_rules: f.max_rules,
+            }
+        }
+    }
 
     impl From<core::Database> for Database {
         fn from(d: core::Database) -> Self {
@@ -285,6 +364,7 @@ mod from_core {
                     core::Hosting::ScalingoDedicated => Hosting::ScalingoDedicated,
                 },
                 engine: d.engine,
+                plan: d.plan,
                 main_database: d.main_database,
                 status: match d.status {
                     core::DatabaseStatus::Running => DatabaseStatus::Running,

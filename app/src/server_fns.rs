@@ -100,12 +100,33 @@ pub mod ssr {
             .unwrap_or_default()
     }
 
+    /// A schedule that could not be read or changed, in a sentence.
+    pub fn schedule_error(
+        e: tidemark_core::schedule::service::ScheduleChangeError,
+    ) -> ServerFnError {
+        use tidemark_core::schedule::service::ScheduleChangeError as E;
+        match e {
+            E::Provider(p) => user_error(p),
+            E::Store(s) => {
+                tracing::error!(error = %s, "cannot read or save a schedule");
+                ServerFnError::new(
+                    "Tidemark could not read or save the schedule; the server log says why.",
+                )
+            }
+            other => ServerFnError::new(other.to_string()),
+        }
+    }
+
     /// The sentence a person reads; internal details go to the log, once.
     pub fn user_error(e: ProviderError) -> ServerFnError {
         match e {
-            ProviderError::NotFound(_) | ProviderError::Unavailable(_) => {
-                ServerFnError::new(e.to_string())
-            }
+            ProviderError::NotFound(_)
+            | ProviderError::Unavailable(_)
+            | ProviderError::Missing(_)
+            | ProviderError::Invalid { .. }
+            | ProviderError::Conflict(_)
+            | ProviderError::NotSupported(_)
+            | ProviderError::Upstream(_) => ServerFnError::new(e.to_string()),
             other => {
                 tracing::error!(error = %other, "provider call failed");
                 ServerFnError::new(
@@ -132,22 +153,20 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
     match cx.catalog.overview(&id).await {
         Ok(o) => {
             let schedule = if o.database.features.scheduled_backups {
-                let now = chrono::Utc::now();
-                let record = cx
-                    .jobs
-                    .store()
-                    .schedule(&o.database.id, now)
-                    .await
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "cannot read a schedule");
-                        ServerFnError::new(
-                            "Tidemark could not read the backup schedule; the server log says why.",
-                        )
-                    })?;
+                let state = tidemark_core::schedule::service::read(
+                    &cx.catalog,
+                    cx.jobs.store(),
+                    &o.database.id,
+                    chrono::Utc::now(),
+                )
+                .await
+                .map_err(ssr::schedule_error)?;
                 Some(crate::model::Schedule {
-                    enabled: record.schedule.enabled,
-                    hour: record.schedule.hour,
-                    next_run: tidemark_core::schedule::daily::next_run(&record.schedule, now),
+                    enabled: state.enabled,
+                    hour: state.hour,
+                    hours: state.hours,
+                    next_run: state.next_run,
+                    kept_by_provider: state.kept_by_provider,
                 })
             } else {
                 None
@@ -330,48 +349,34 @@ pub async fn save_schedule(
     hour: String,
 ) -> Result<(), ServerFnError> {
     use tidemark_core::auth::Action;
-    use tidemark_core::schedule::daily::{DailySchedule, validate_hour};
     let cx = ssr::context()?;
     let who = ssr::allow(&cx, Action::ChangeSchedule, &id).await?;
-    let db = cx.catalog.database(&id).await.map_err(ssr::user_error)?;
-    if !db.features.scheduled_backups {
-        return Err(ServerFnError::new(format!(
-            "{} has no backup schedule here.",
-            db.name
-        )));
-    }
-    let hour = hour
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| {
-            ServerFnError::new(format!(
-                "The hour must be a whole number from 0 to 23; got '{hour}'."
-            ))
-        })
-        .and_then(|h| validate_hour(h).map_err(|e| ServerFnError::new(e.to_string())))?;
-    let schedule = DailySchedule {
-        enabled: enabled.is_some(),
-        hour,
-    };
-    cx.jobs
-        .store()
-        .save_schedule(&db.id, schedule, chrono::Utc::now())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot save a schedule");
-            ServerFnError::new("Tidemark could not save the schedule; the server log says why.")
-        })?;
-    tracing::info!(database = %db.id, enabled = schedule.enabled, hour = schedule.hour, "backup schedule changed");
+    let hour = hour.trim().parse::<i64>().map_err(|_| {
+        ServerFnError::new(format!(
+            "The hour must be a whole number from 0 to 23; got '{hour}'."
+        ))
+    })?;
+    let state = tidemark_core::schedule::service::change(
+        &cx.catalog,
+        cx.jobs.store(),
+        &id,
+        Some(enabled.is_some()),
+        Some(hour),
+        &who.0,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(ssr::schedule_error)?;
     let what = format!(
         "{} at {:02}:00 UTC",
-        if schedule.enabled { "on" } else { "off" },
-        schedule.hour
+        if state.enabled { "on" } else { "off" },
+        state.hour
     );
     ssr::audit(
         &cx,
         &who,
         Action::ChangeSchedule,
-        &db.id,
+        &id,
         &Ok::<_, String>(what),
     )
     .await;

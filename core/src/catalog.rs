@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use crate::pgtools::pg_dump::ConnTarget;
-use crate::provider::{Backup, Database, PitrWindow, Provider, ProviderError, SafetyCopy};
+use crate::provider::{
+    ArchiveStream, Backup, Database, Firewall, FirewallRule, NewFirewallRule, PitrWindow, Provider,
+    ProviderError, ProviderKind, ProviderSchedule, SafetyCopy,
+};
 
 /// One database with its window and backups.
 #[derive(Debug, Clone)]
@@ -24,23 +27,54 @@ impl Catalog {
         Self { providers }
     }
 
-    /// Every database of every provider.
+    /// Every database of every provider that answers; one that cannot list its databases is
+    /// logged and left out, so the others still show. Only when none answers is it an error.
     pub async fn databases(&self) -> Result<Vec<Database>, ProviderError> {
         let mut all = Vec::new();
+        let mut failure = None;
+        let mut answered = false;
         for p in &self.providers {
+            match p.databases().await {
+                Ok(list) => {
+                    answered = true;
+                    all.extend(list);
+                }
+                Err(e) => {
+                    tracing::warn!(provider = ?p.kind(), error = %e, "a provider cannot list its databases");
+                    failure = Some(e);
+                }
+            }
+        }
+        match failure {
+            Some(e) if !answered => Err(e),
+            _ => Ok(all),
+        }
+    }
+
+    /// The databases of one kind of provider, for work that concerns only them.
+    pub async fn databases_of(&self, kind: ProviderKind) -> Result<Vec<Database>, ProviderError> {
+        let mut all = Vec::new();
+        for p in self.providers.iter().filter(|p| p.kind() == kind) {
             all.extend(p.databases().await?);
         }
         Ok(all)
     }
 
-    /// One database and the provider that serves it.
+    /// One database and the provider that serves it. When it is not found and a provider could
+    /// not answer, that provider's error is returned rather than "not found".
     async fn find(&self, id: &str) -> Result<(Database, &Arc<dyn Provider>), ProviderError> {
+        let mut failure = None;
         for p in &self.providers {
-            if let Some(db) = p.databases().await?.into_iter().find(|d| d.id == id) {
-                return Ok((db, p));
+            match p.databases().await {
+                Ok(list) => {
+                    if let Some(db) = list.into_iter().find(|d| d.id == id) {
+                        return Ok((db, p));
+                    }
+                }
+                Err(e) => failure = Some(e),
             }
         }
-        Err(ProviderError::NotFound(id.to_string()))
+        Err(failure.unwrap_or_else(|| ProviderError::NotFound(id.to_string())))
     }
 
     pub async fn database(&self, id: &str) -> Result<Database, ProviderError> {
@@ -93,5 +127,49 @@ impl Catalog {
     /// The window of a database already looked up; where there is none, the provider says why.
     async fn window_of(db: &Database, p: &Arc<dyn Provider>) -> Result<PitrWindow, ProviderError> {
         p.pitr_window(&db.id).await
+    }
+
+    pub async fn own_schedule(&self, id: &str) -> Result<Option<ProviderSchedule>, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.own_schedule(&db.id).await
+    }
+
+    pub async fn set_own_schedule(
+        &self,
+        id: &str,
+        enabled: bool,
+        hour: Option<u8>,
+    ) -> Result<ProviderSchedule, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.set_own_schedule(&db.id, enabled, hour).await
+    }
+
+    pub async fn open_archive(
+        &self,
+        id: &str,
+        backup: &str,
+        range: Option<&str>,
+    ) -> Result<Option<ArchiveStream>, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.open_archive(&db.id, backup, range).await
+    }
+
+    pub async fn firewall(&self, id: &str) -> Result<Firewall, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.firewall(&db.id).await
+    }
+
+    pub async fn add_firewall_rule(
+        &self,
+        id: &str,
+        rule: NewFirewallRule,
+    ) -> Result<FirewallRule, ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.add_firewall_rule(&db.id, rule).await
+    }
+
+    pub async fn remove_firewall_rule(&self, id: &str, rule: &str) -> Result<(), ProviderError> {
+        let (db, p) = self.find(id).await?;
+        p.remove_firewall_rule(&db.id, rule).await
     }
 }

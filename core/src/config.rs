@@ -52,6 +52,48 @@ pub struct Config {
     pub clusters: Vec<ClusterConfig>,
     /// PostgreSQL servers Tidemark reaches by URL but does not manage (`[[external]]`).
     pub external: Vec<ExternalConfig>,
+    /// Scalingo's databases, shown when `SCALINGO_API_TOKEN` is set.
+    pub scalingo: Option<ScalingoConfig>,
+}
+
+/// Scalingo: the API token, where to ask, and which databases to show.
+#[derive(Clone, PartialEq)]
+pub struct ScalingoConfig {
+    /// `SCALINGO_API_TOKEN`: kept on the server, exchanged for short-lived tokens.
+    pub api_token: Secret<String>,
+    /// `SCALINGO_AUTH_URL` (or `[scalingo] auth_url`), default https://auth.scalingo.com.
+    pub auth_url: String,
+    /// `SCALINGO_REGIONS` (comma-separated, or `[scalingo] regions`): all regions when empty.
+    pub regions: Vec<String>,
+    /// `SCALINGO_APPS` (comma-separated app or database names, or `[scalingo] apps`): all when empty.
+    pub apps: Vec<String>,
+}
+
+impl std::fmt::Debug for ScalingoConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScalingoConfig")
+            .field("auth_url", &self.auth_url)
+            .field("regions", &self.regions)
+            .field("apps", &self.apps)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `[scalingo]` in the file; the token itself only comes from the environment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScalingoFile {
+    auth_url: Option<String>,
+    regions: Option<Vec<String>>,
+    apps: Option<Vec<String>>,
+}
+
+fn list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// `[[clusters]]`: a managed cluster.
@@ -133,6 +175,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             clusters: Vec::new(),
             external: Vec::new(),
+            scalingo: None,
         }
     }
 }
@@ -169,6 +212,7 @@ struct FileConfig {
     clusters: Vec<ClusterConfig>,
     #[serde(default)]
     external: Vec<ExternalConfig>,
+    scalingo: Option<ScalingoFile>,
 }
 
 /// `[retention]`: a preset, then any number overridden.
@@ -408,6 +452,37 @@ impl Config {
                 ..server
             });
         }
+
+        let sc = file.scalingo.unwrap_or_default();
+        if let Some(token) = env("SCALINGO_API_TOKEN").filter(|t| !t.trim().is_empty()) {
+            let auth_url = env("SCALINGO_AUTH_URL")
+                .or(sc.auth_url)
+                .unwrap_or_else(|| "https://auth.scalingo.com".into());
+            let parsed = url::Url::parse(&auth_url).map_err(|e| {
+                invalid(
+                    "SCALINGO_AUTH_URL",
+                    &format!("'{auth_url}' is not a URL ({e})"),
+                )
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(invalid(
+                    "SCALINGO_AUTH_URL",
+                    "must start with https:// (or http:// for a local test server)",
+                ));
+            }
+            c.scalingo = Some(ScalingoConfig {
+                api_token: Secret::new(token.trim().to_string()),
+                auth_url: auth_url.trim_end_matches('/').to_string(),
+                regions: env("SCALINGO_REGIONS")
+                    .map(|v| list(&v))
+                    .or(sc.regions)
+                    .unwrap_or_default(),
+                apps: env("SCALINGO_APPS")
+                    .map(|v| list(&v))
+                    .or(sc.apps)
+                    .unwrap_or_default(),
+            });
+        }
         Ok(c)
     }
 
@@ -502,6 +577,39 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn scalingo_is_on_with_a_token_and_never_prints_it() {
+        let c = Config::from_sources(
+            Some(("t.toml", "[scalingo]\nregions = [\"osc-fr1\"]\n")),
+            env_of(&[
+                ("SCALINGO_API_TOKEN", "tk-us-secret"),
+                ("SCALINGO_APPS", "shop, ledger ,"),
+            ]),
+        )
+        .unwrap();
+        let sc = c.scalingo.clone().unwrap();
+        assert_eq!(sc.auth_url, "https://auth.scalingo.com");
+        assert_eq!(sc.regions, vec!["osc-fr1"]);
+        assert_eq!(sc.apps, vec!["shop", "ledger"]);
+        assert_eq!(sc.api_token.expose(), "tk-us-secret");
+        assert!(!format!("{c:?}").contains("tk-us-secret"));
+        assert!(
+            Config::from_sources(None, env_of(&[]))
+                .unwrap()
+                .scalingo
+                .is_none()
+        );
+        let e = Config::from_sources(
+            None,
+            env_of(&[
+                ("SCALINGO_API_TOKEN", "t"),
+                ("SCALINGO_AUTH_URL", "ftp://x"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("SCALINGO_AUTH_URL"), "{e}");
     }
 
     #[test]

@@ -163,10 +163,28 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     for c in &config.external {
         servers.push(ExternalServer::from_config(c).map_err(StartError::External)?);
     }
-    let catalog = Catalog::new(vec![
+    let mut providers: Vec<Arc<dyn tidemark_core::provider::Provider>> = vec![
         Arc::new(LocalProvider::new(clusters.clone(), store.clone())),
         Arc::new(ExternalProvider::new(servers, store.clone())),
-    ]);
+    ];
+    if let Some(sc) = &config.scalingo {
+        use tidemark_core::provider::scalingo::{
+            ClientSettings, ScalingoClient, ScalingoProvider, Selection,
+        };
+        tracing::info!(auth_url = %sc.auth_url, regions = ?sc.regions, apps = ?sc.apps, "serving Scalingo's databases");
+        let client = ScalingoClient::new(ClientSettings::new(
+            sc.auth_url.clone(),
+            sc.api_token.clone(),
+        ));
+        providers.push(Arc::new(ScalingoProvider::new(
+            Arc::new(client),
+            Selection {
+                regions: sc.regions.clone(),
+                only: sc.apps.clone(),
+            },
+        )));
+    }
+    let catalog = Catalog::new(providers);
     let listen = config.listen;
     let state = AppState::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS);
     let jobs = state.jobs.clone();

@@ -13,7 +13,7 @@ use super::runner::{JobContext, JobRequest, JobRunner, WorkOutcome};
 use crate::auth::{Action, Principal};
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::provider::{Backup, BackupMethod, BackupStatus};
+use crate::provider::{Backup, BackupMethod, BackupStatus, Database, ProviderKind};
 use crate::schedule::retention::{self, Candidate, CandidateKind, RetentionPolicy};
 use crate::store::{LogicalBackup, Store};
 
@@ -40,6 +40,9 @@ pub async fn start_backup(
             db.name
         )));
     }
+    if db.provider == ProviderKind::Scalingo {
+        return start_provider_backup(runner, catalog, &db, started_by).await;
+    }
     let plan = DumpPlan {
         pg_bin_dir: config.pg_bin_dir.clone(),
         target: catalog.connection(database).await?,
@@ -60,6 +63,33 @@ pub async fn start_backup(
     Ok(runner
         .submit(request, move |ctx| {
             Box::pin(run(ctx, plan, store, method, retention))
+        })
+        .await?)
+}
+
+/// A backup the provider takes itself (Scalingo), followed as a job until it is done.
+async fn start_provider_backup(
+    runner: &JobRunner,
+    catalog: &Catalog,
+    db: &Database,
+    started_by: &str,
+) -> Result<Job, StartDumpError> {
+    let (db, provider) = catalog.resolve(&db.id).await?;
+    let request = JobRequest {
+        kind: JobKind::Backup,
+        database: db.id.clone(),
+        started_by: started_by.to_string(),
+        params: serde_json::json!({ "method": "manual", "database": db.main_database, "taken_by": "scalingo" }),
+    };
+    Ok(runner
+        .submit(request, move |ctx| {
+            Box::pin(async move {
+                let summary = provider.provider_backup(&db.id, &ctx).await?;
+                Ok(WorkOutcome::Succeeded {
+                    summary,
+                    artifact: None,
+                })
+            })
         })
         .await?)
 }

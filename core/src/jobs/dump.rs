@@ -33,6 +33,9 @@ pub enum StartDumpError {
     Provider(#[from] ProviderError),
     #[error("{0}")]
     NotSupported(String),
+    /// The database cannot be reached from this server; the sentence says what to do.
+    #[error("{0}")]
+    Unreachable(String),
     #[error(transparent)]
     Job(#[from] JobError),
     #[error(transparent)]
@@ -57,6 +60,12 @@ pub async fn start_dump(
         )));
     }
     let target = catalog.connection(database).await?;
+    if db.features.firewall {
+        let reach = super::preflight::reachability(&target, true).await;
+        if !reach.ok {
+            return Err(StartDumpError::Unreachable(reach.message));
+        }
+    }
     // Recorded so that a restore can check it against its target (unknown if unreachable now).
     let timescaledb = super::timescale::detect(&target)
         .await

@@ -27,6 +27,41 @@ fn check(name: &'static str, ok: bool, message: impl Into<String>) -> Check {
     }
 }
 
+/// Whether Tidemark can open a TCP connection to the database, within 5 s. For a Dedicated
+/// Resources database the message points at its firewall rules, which deny everything by default.
+pub async fn reachability(target: &ConnTarget, behind_firewall: bool) -> Check {
+    let addr = format!("{}:{}", target.host, target.port);
+    let attempt = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::TcpStream::connect((target.host.as_str(), target.port)),
+    )
+    .await;
+    let why = match attempt {
+        Ok(Ok(_)) => {
+            return check(
+                "reachable",
+                true,
+                format!("Tidemark reaches {addr} from this server."),
+            );
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "no answer within 5 s".to_string(),
+    };
+    check(
+        "reachable",
+        false,
+        if behind_firewall {
+            format!(
+                "Tidemark cannot reach {addr} from this server ({why}). The database's firewall denies every address it has no rule for: add a rule with this server's outgoing address in the Firewall rules block, wait a couple of minutes for it to apply, and try again."
+            )
+        } else {
+            format!(
+                "Tidemark cannot reach {addr} from this server ({why}). Check that the database is running and that this server may connect to it."
+            )
+        },
+    )
+}
+
 /// The major version in "15.18 (Debian 15.18-0+deb12u1)" or "pg_restore (PostgreSQL) 15.18".
 pub fn major_version(text: &str) -> Option<u32> {
     text.split_whitespace()

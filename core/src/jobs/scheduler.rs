@@ -13,7 +13,7 @@ use super::runner::JobRunner;
 use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::provider::{BackupMethod, BackupStatus, Database};
+use crate::provider::{BackupMethod, BackupStatus, Database, ProviderKind};
 use crate::schedule::daily::due_slot;
 use crate::store::StoreError;
 
@@ -46,7 +46,8 @@ impl Scheduler {
     /// Starts what is due at `now`; returns the jobs it started.
     pub async fn tick(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<Job>> {
         let mut started = Vec::new();
-        for db in self.catalog.databases().await? {
+        // Scalingo runs its own schedules; only Tidemark's databases are looked at here.
+        for db in self.catalog.databases_of(ProviderKind::Local).await? {
             if db.features.scheduled_backups
                 && let Some(job) = self.daily_backup(&db, now).await?
             {

@@ -112,6 +112,10 @@ impl ExternalProvider {
 
 #[async_trait]
 impl Provider for ExternalProvider {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Local
+    }
+
     async fn databases(&self) -> Result<Vec<Database>, ProviderError> {
         let mut out = Vec::with_capacity(self.servers.len());
         for s in &self.servers {
@@ -125,6 +129,7 @@ impl Provider for ExternalProvider {
                 main_database: s.target.dbname.clone(),
                 features: features(),
                 status,
+                plan: None,
             });
         }
         Ok(out)

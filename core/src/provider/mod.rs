@@ -1,8 +1,10 @@
 //! Providers: where databases and their backups live (a managed local cluster, or Scalingo).
 
+pub mod cidr;
 pub mod external;
 pub mod local;
 mod model;
+pub mod scalingo;
 
 pub use model::*;
 
@@ -27,11 +29,32 @@ pub enum ProviderError {
     Sql(#[from] sqlx::Error),
     #[error("{0}")]
     Internal(String),
+    /// Something named in the request does not exist; the sentence says what.
+    #[error("{0}")]
+    Missing(String),
+    /// The request was refused field by field.
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    /// The request cannot be done now (another operation runs, a limit is reached).
+    #[error("{0}")]
+    Conflict(String),
+    /// This database does not offer what was asked.
+    #[error("{0}")]
+    NotSupported(String),
+    /// The provider's own service failed or refused Tidemark's credentials.
+    #[error("{0}")]
+    Upstream(String),
 }
 
 /// One source of databases. Each call names a database by its Tidemark id.
 #[async_trait]
 pub trait Provider: Send + Sync {
+    /// Which kind of provider this is.
+    fn kind(&self) -> ProviderKind;
+
     /// The databases this provider serves.
     async fn databases(&self) -> Result<Vec<Database>, ProviderError>;
 
@@ -72,5 +95,70 @@ pub trait Provider: Send + Sync {
     async fn discard_safety_copy(&self, database: &str, id: &str) -> Result<bool, ProviderError> {
         let _ = (database, id);
         Ok(false)
+    }
+
+    /// The daily schedule the provider keeps itself; `None` when Tidemark's scheduler keeps it.
+    async fn own_schedule(
+        &self,
+        database: &str,
+    ) -> Result<Option<ProviderSchedule>, ProviderError> {
+        let _ = database;
+        Ok(None)
+    }
+
+    /// Changes the schedule the provider keeps: off keeps the hour.
+    async fn set_own_schedule(
+        &self,
+        database: &str,
+        enabled: bool,
+        hour: Option<u8>,
+    ) -> Result<ProviderSchedule, ProviderError> {
+        let _ = (enabled, hour);
+        Err(ProviderError::NotSupported(format!(
+            "{database} has no schedule kept by its provider."
+        )))
+    }
+
+    /// Takes a backup on the provider's side as the work of a running job; returns its summary.
+    async fn provider_backup(&self, database: &str, ctx: &JobContext) -> anyhow::Result<String> {
+        let _ = ctx;
+        anyhow::bail!("{database} takes no backups on its provider's side")
+    }
+
+    /// Opens a backup's archive kept by the provider, from `range` (an HTTP Range value) when
+    /// given; `None` when the provider keeps no archives (Tidemark's own are files).
+    async fn open_archive(
+        &self,
+        database: &str,
+        backup: &str,
+        range: Option<&str>,
+    ) -> Result<Option<ArchiveStream>, ProviderError> {
+        let _ = (database, backup, range);
+        Ok(None)
+    }
+
+    /// The firewall rules and the ranges a rule can name.
+    async fn firewall(&self, database: &str) -> Result<Firewall, ProviderError> {
+        Err(ProviderError::NotSupported(format!(
+            "{database} has no firewall rules to manage here."
+        )))
+    }
+
+    async fn add_firewall_rule(
+        &self,
+        database: &str,
+        rule: NewFirewallRule,
+    ) -> Result<FirewallRule, ProviderError> {
+        let _ = rule;
+        Err(ProviderError::NotSupported(format!(
+            "{database} has no firewall rules to manage here."
+        )))
+    }
+
+    async fn remove_firewall_rule(&self, database: &str, id: &str) -> Result<(), ProviderError> {
+        let _ = id;
+        Err(ProviderError::NotSupported(format!(
+            "{database} has no firewall rules to manage here."
+        )))
     }
 }

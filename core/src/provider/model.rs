@@ -72,6 +72,8 @@ pub struct Database {
     pub main_database: String,
     pub features: Features,
     pub status: DatabaseStatus,
+    /// The provider's plan, e.g. `postgresql-business-1024`; none for Tidemark's own clusters.
+    pub plan: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,5 +149,78 @@ impl PitrWindow {
             latest: None,
             unavailable_reason: Some(reason.into()),
         }
+    }
+}
+
+/// A daily backup schedule kept by the provider itself (Scalingo), hours in UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderSchedule {
+    pub enabled: bool,
+    /// Usually one hour; several when the provider's support set more.
+    pub hours: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirewallRuleKind {
+    /// An address range given as a CIDR, with a label.
+    Custom,
+    /// A range the provider maintains (e.g. its own region's outgoing addresses).
+    Managed,
+}
+
+/// One rule letting addresses reach a Dedicated Resources database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirewallRule {
+    pub id: String,
+    pub kind: FirewallRuleKind,
+    pub cidr: Option<String>,
+    pub label: Option<String>,
+    pub range_id: Option<String>,
+    /// The managed range's name, when known.
+    pub range_name: Option<String>,
+}
+
+/// A rule to add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum NewFirewallRule {
+    Custom { cidr: String, label: String },
+    Managed { range_id: String },
+}
+
+/// A range the provider maintains, which a rule can name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedRange {
+    pub id: String,
+    pub name: String,
+}
+
+/// A database's firewall: its rules and the managed ranges on offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Firewall {
+    pub rules: Vec<FirewallRule>,
+    pub managed_ranges: Vec<ManagedRange>,
+    /// The most rules a database can have.
+    pub max_rules: usize,
+}
+
+/// An archive being fetched from the provider, streamed through to whoever downloads it.
+pub struct ArchiveStream {
+    pub file_name: String,
+    /// Whether this is the part asked for with a Range (206), not the whole archive.
+    pub partial: bool,
+    pub content_length: Option<u64>,
+    pub content_range: Option<String>,
+    pub body: futures_util::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>,
+}
+
+impl std::fmt::Debug for ArchiveStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArchiveStream")
+            .field("file_name", &self.file_name)
+            .field("partial", &self.partial)
+            .field("content_length", &self.content_length)
+            .finish_non_exhaustive()
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod daily;
 pub mod retention;
+pub mod service;
 
 pub use daily::{DailySchedule, ScheduleError};
 pub use retention::{Candidate, CandidateKind, Deletion, RetentionPolicy};

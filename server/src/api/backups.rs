@@ -23,6 +23,9 @@ impl From<StartDumpError> for ApiError {
             StartDumpError::NotSupported(m) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
             }
+            StartDumpError::Unreachable(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreachable", m)
+            }
         }
     }
 }
@@ -98,6 +101,19 @@ pub async fn download(
             },
         )
     };
+    // Archives the provider keeps (Scalingo) are streamed through, Range passed on.
+    let range = request
+        .headers()
+        .get(axum::http::header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let Some(archive) = state
+        .catalog
+        .open_archive(&database.id, &backup, range.as_deref())
+        .await?
+    {
+        return Ok(super::files::stream(archive));
+    }
     let (record, path) = find_archive(state.jobs.store(), &state.config, &database.id, &backup)
         .await?
         .ok_or_else(not_found)?;

@@ -58,6 +58,25 @@ impl From<ProviderError> for ApiError {
                     message,
                 )
             }
+            ProviderError::Missing(message) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
+            ProviderError::Invalid { field, message } => {
+                let mut e =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
+                e.field = field;
+                e
+            }
+            ProviderError::Conflict(message) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message)
+            }
+            ProviderError::NotSupported(message) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", message)
+            }
+            ProviderError::Upstream(message) => {
+                tracing::warn!(error = %message, "the provider's service refused or failed");
+                ApiError::new(StatusCode::BAD_GATEWAY, "provider_error", message)
+            }
             other => {
                 tracing::error!(error = %other, "provider call failed");
                 ApiError::new(

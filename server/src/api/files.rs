@@ -9,6 +9,43 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use super::error::ApiError;
+use tidemark_core::provider::ArchiveStream;
+
+fn disposition(download_name: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        download_name.replace(['"', '\\', '\r', '\n'], "")
+    ))
+    .ok()
+}
+
+/// An archive fetched from a provider, passed through as it arrives: memory stays flat.
+pub fn stream(archive: ArchiveStream) -> Response {
+    let mut res = Response::new(axum::body::Body::from_stream(archive.body));
+    if archive.partial {
+        *res.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some(len) = archive.content_length {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    if let Some(v) = archive
+        .content_range
+        .as_deref()
+        .and_then(|r| HeaderValue::from_str(r).ok())
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    if let Some(v) = disposition(&archive.file_name) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
 
 /// The file as a download named `download_name`; `None` when it is not on disk.
 /// Memory stays flat whatever the size: the body is read from disk as it is sent.
@@ -35,11 +72,7 @@ pub async fn serve(
     if res.status() == StatusCode::NOT_FOUND {
         return Ok(None);
     }
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        download_name.replace('"', "")
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
+    if let Some(v) = disposition(download_name) {
         res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(Some(res))

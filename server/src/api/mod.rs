@@ -6,6 +6,7 @@ mod databases;
 mod error;
 mod events;
 mod files;
+mod firewall;
 mod jobs;
 mod openapi;
 mod pitr;
@@ -40,6 +41,15 @@ pub fn routes() -> Router<AppState> {
             "/databases/{db}/schedule",
             get(schedule::get).put(schedule::put),
         )
+        .route(
+            "/databases/{db}/firewall-rules",
+            get(firewall::list).post(firewall::add),
+        )
+        .route(
+            "/databases/{db}/firewall-rules/{rule}",
+            delete(firewall::remove),
+        )
+        .route("/databases/{db}/reachability", get(firewall::reachable))
         .route("/databases/{db}/pitr-restores", post(pitr::create))
         .route("/databases/{db}/safety-copies", get(pitr::safety_copies))
         .route(

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::error::{ErrorBody, ErrorDetail};
-use super::{accounts, backups, databases, events, jobs, pitr, schedule, shares};
+use super::{accounts, backups, databases, events, firewall, jobs, pitr, schedule, shares};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,10 @@ use super::{accounts, backups, databases, events, jobs, pitr, schedule, shares};
         pitr::create,
         pitr::safety_copies,
         pitr::discard,
+        firewall::list,
+        firewall::add,
+        firewall::remove,
+        firewall::reachable,
         backups::create,
         backups::download,
         jobs::start_dump_job,

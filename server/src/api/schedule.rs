@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tidemark_core::schedule::daily::{DailySchedule, next_run, validate_hour};
+use tidemark_core::schedule::service::{self, ScheduleChangeError, ScheduleState};
 
 use super::error::{ApiError, ErrorBody};
 use crate::auth::Actor;
@@ -19,10 +19,27 @@ pub struct ScheduleView {
     pub enabled: bool,
     /// The hour of the day, in UTC, when the backup starts (0 to 23).
     pub hour: u8,
+    /// Every hour of the day (UTC) a backup starts; several only when the provider set them.
+    pub hours: Vec<u8>,
     /// When the next scheduled backup starts; null when the schedule is off.
     pub next_run: Option<DateTime<Utc>>,
-    /// The slot of the last scheduled backup started.
+    /// The slot of the last scheduled backup Tidemark started.
     pub last_run: Option<DateTime<Utc>>,
+    /// Whether the provider (Scalingo) runs the schedule rather than Tidemark.
+    pub kept_by_provider: bool,
+}
+
+impl From<ScheduleState> for ScheduleView {
+    fn from(s: ScheduleState) -> Self {
+        Self {
+            enabled: s.enabled,
+            hour: s.hour,
+            hours: s.hours,
+            next_run: s.next_run,
+            last_run: s.last_run,
+            kept_by_provider: s.kept_by_provider,
+        }
+    }
 }
 
 /// A change of schedule; a field left out keeps its value.
@@ -34,28 +51,26 @@ pub struct ScheduleBody {
     pub hour: Option<i64>,
 }
 
-async fn view(state: &AppState, db: &str) -> Result<ScheduleView, ApiError> {
-    let now = Utc::now();
-    let record = state.jobs.store().schedule(db, now).await?;
-    Ok(ScheduleView {
-        enabled: record.schedule.enabled,
-        hour: record.schedule.hour,
-        next_run: next_run(&record.schedule, now),
-        last_run: record.last_run,
-    })
-}
-
-/// The database, if it exists and takes scheduled backups.
-async fn scheduled(state: &AppState, db: &str) -> Result<String, ApiError> {
-    let database = state.catalog.database(db).await?;
-    if !database.features.scheduled_backups {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_supported",
-            format!("{} has no backup schedule here.", database.name),
-        ));
+impl From<ScheduleChangeError> for ApiError {
+    fn from(e: ScheduleChangeError) -> Self {
+        match e {
+            ScheduleChangeError::Provider(p) => p.into(),
+            ScheduleChangeError::Store(s) => s.into(),
+            ScheduleChangeError::Denied(d) => d.into(),
+            ScheduleChangeError::Invalid(i) => {
+                let mut err = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_field",
+                    i.to_string(),
+                );
+                err.field = Some(i.field().into());
+                err
+            }
+            ScheduleChangeError::NotSupported(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
+            }
+        }
     }
-    Ok(database.id)
 }
 
 /// The daily backup schedule and its next run.
@@ -68,8 +83,8 @@ pub async fn get(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<ScheduleView>, ApiError> {
-    let id = scheduled(&state, &db).await?;
-    Ok(Json(view(&state, &id).await?))
+    let s = service::read(&state.catalog, state.jobs.store(), &db, Utc::now()).await?;
+    Ok(Json(s.into()))
 }
 
 /// Turns the daily backup on or off, or moves its hour (UTC).
@@ -95,40 +110,29 @@ pub async fn put(
     actor
         .may(state.jobs.store(), Action::ChangeSchedule, Some(&db))
         .await?;
-    let id = scheduled(&state, &db).await?;
-    let now = Utc::now();
-    let current = state.jobs.store().schedule(&id, now).await?.schedule;
-    let hour = match body.hour {
-        Some(h) => validate_hour(h).map_err(|e| {
-            let mut err = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                e.to_string(),
-            );
-            err.field = Some(e.field().into());
-            err
-        })?,
-        None => current.hour,
-    };
-    let schedule = DailySchedule {
-        enabled: body.enabled.unwrap_or(current.enabled),
-        hour,
-    };
-    state.jobs.store().save_schedule(&id, schedule, now).await?;
-    tracing::info!(database = %id, enabled = schedule.enabled, hour = schedule.hour, "backup schedule changed");
+    let s = service::change(
+        &state.catalog,
+        state.jobs.store(),
+        &db,
+        body.enabled,
+        body.hour,
+        &actor.principal,
+        Utc::now(),
+    )
+    .await?;
     let what = format!(
         "{} at {:02}:00 UTC",
-        if schedule.enabled { "on" } else { "off" },
-        schedule.hour
+        if s.enabled { "on" } else { "off" },
+        s.hour
     );
     actor
         .audit(
             state.jobs.store(),
             Action::ChangeSchedule,
-            Some(&id),
+            Some(&db),
             Some(&what),
             "ok",
         )
         .await;
-    Ok(Json(view(&state, &id).await?))
+    Ok(Json(s.into()))
 }

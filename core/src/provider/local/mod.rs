@@ -65,6 +65,10 @@ fn physical_backup(b: &PhysicalBackup) -> Backup {
 
 #[async_trait]
 impl Provider for LocalProvider {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Local
+    }
+
     async fn databases(&self) -> Result<Vec<Database>, ProviderError> {
         let mut out = Vec::with_capacity(self.clusters.len());
         for c in &self.clusters {
@@ -82,6 +86,7 @@ impl Provider for LocalProvider {
                 } else {
                     DatabaseStatus::Stopped
                 },
+                plan: None,
             });
         }
         Ok(out)

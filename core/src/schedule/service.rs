@@ -1,0 +1,151 @@
+//! Reading and changing a database's daily backup schedule, wherever it is kept: by Tidemark's
+//! scheduler for its own databases, by the provider for Scalingo's.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::daily::{DailySchedule, ScheduleError, next_run, validate_hour};
+use crate::auth::{Action, Denied, Principal};
+use crate::catalog::Catalog;
+use crate::provider::{Database, ProviderError};
+use crate::store::{Store, StoreError};
+
+/// A schedule as people see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScheduleState {
+    pub enabled: bool,
+    /// The hour of the day (UTC) the backup starts.
+    pub hour: u8,
+    /// Every hour it runs, when the provider runs it several times a day.
+    pub hours: Vec<u8>,
+    pub next_run: Option<DateTime<Utc>>,
+    /// The slot of the last scheduled backup Tidemark started; unknown for a provider's schedule.
+    pub last_run: Option<DateTime<Utc>>,
+    /// Whether the provider (Scalingo) runs it, rather than Tidemark.
+    pub kept_by_provider: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleChangeError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Invalid(#[from] ScheduleError),
+    #[error("{0}")]
+    NotSupported(String),
+}
+
+/// The next of several daily hours.
+fn next_of(hours: &[u8], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    hours
+        .iter()
+        .filter_map(|h| {
+            next_run(
+                &DailySchedule {
+                    enabled: true,
+                    hour: *h,
+                },
+                now,
+            )
+        })
+        .min()
+}
+
+async fn scheduled(catalog: &Catalog, id: &str) -> Result<Database, ScheduleChangeError> {
+    let db = catalog.database(id).await?;
+    if !db.features.scheduled_backups {
+        return Err(ScheduleChangeError::NotSupported(format!(
+            "{} has no backup schedule here.",
+            db.name
+        )));
+    }
+    Ok(db)
+}
+
+/// The schedule of a database that has one.
+pub async fn read(
+    catalog: &Catalog,
+    store: &Store,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<ScheduleState, ScheduleChangeError> {
+    let db = scheduled(catalog, id).await?;
+    if let Some(own) = catalog.own_schedule(&db.id).await? {
+        return Ok(ScheduleState {
+            enabled: own.enabled,
+            hour: own.hours.first().copied().unwrap_or(0),
+            next_run: if own.enabled {
+                next_of(&own.hours, now)
+            } else {
+                None
+            },
+            hours: own.hours,
+            last_run: None,
+            kept_by_provider: true,
+        });
+    }
+    let record = store.schedule(&db.id, now).await?;
+    Ok(ScheduleState {
+        enabled: record.schedule.enabled,
+        hour: record.schedule.hour,
+        hours: vec![record.schedule.hour],
+        next_run: next_run(&record.schedule, now),
+        last_run: record.last_run,
+        kept_by_provider: false,
+    })
+}
+
+/// Turns the schedule on or off, or moves its hour; a field left out keeps its value.
+pub async fn change(
+    catalog: &Catalog,
+    store: &Store,
+    id: &str,
+    enabled: Option<bool>,
+    hour: Option<i64>,
+    actor: &Principal,
+    now: DateTime<Utc>,
+) -> Result<ScheduleState, ScheduleChangeError> {
+    actor.may(Action::ChangeSchedule)?;
+    let hour = hour.map(validate_hour).transpose()?;
+    let db = scheduled(catalog, id).await?;
+    let current = read(catalog, store, &db.id, now).await?;
+    let enabled = enabled.unwrap_or(current.enabled);
+    if current.kept_by_provider {
+        // Turning it on sends the hour, as Scalingo's own client does.
+        let hour = hour.or(enabled.then_some(current.hour));
+        catalog.set_own_schedule(&db.id, enabled, hour).await?;
+    } else {
+        let schedule = DailySchedule {
+            enabled,
+            hour: hour.unwrap_or(current.hour),
+        };
+        store.save_schedule(&db.id, schedule, now).await?;
+    }
+    let state = read(catalog, store, &db.id, now).await?;
+    tracing::info!(database = %db.id, enabled = state.enabled, hour = state.hour, "backup schedule changed");
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_next_of_several_hours_is_the_soonest() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 30, 0).unwrap();
+        assert_eq!(
+            next_of(&[0, 12], now),
+            Some(Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap())
+        );
+        assert_eq!(
+            next_of(&[3], now),
+            Some(Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap())
+        );
+        assert_eq!(next_of(&[], now), None);
+    }
+}

@@ -1,0 +1,155 @@
+//! Firewall rules of Dedicated Resources databases, and whether this server reaches a database.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tidemark_app::model::{FirewallRule, FirewallView, Reachability};
+use tidemark_core::auth::Action;
+use tidemark_core::jobs::preflight::reachability;
+use tidemark_core::provider::NewFirewallRule;
+
+use super::error::{ApiError, ErrorBody};
+use crate::auth::Actor;
+use crate::state::AppState;
+
+/// A rule to add: a CIDR range with a label, or a managed range's id.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleBody {
+    /// e.g. `203.0.113.0/24`.
+    pub cidr: Option<String>,
+    /// Whose addresses these are, e.g. `Office`.
+    pub label: Option<String>,
+    /// A range the provider manages, e.g. `mr-scalingo-osc-fr1`.
+    pub range_id: Option<String>,
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
+    e.field = Some(field.into());
+    e
+}
+
+impl RuleBody {
+    fn rule(self) -> Result<NewFirewallRule, ApiError> {
+        match (self.cidr, self.range_id) {
+            (Some(cidr), None) => Ok(NewFirewallRule::Custom {
+                cidr,
+                label: self.label.unwrap_or_default(),
+            }),
+            (None, Some(range_id)) if self.label.is_none() => {
+                Ok(NewFirewallRule::Managed { range_id })
+            }
+            (None, Some(_)) => Err(invalid("label", "A managed range takes no label.")),
+            _ => Err(invalid(
+                "cidr",
+                "Give either a CIDR range with a label, or a managed range's id.",
+            )),
+        }
+    }
+}
+
+/// The rules and the managed ranges a rule can name.
+#[utoipa::path(get, path = "/api/v1/databases/{db}/firewall-rules", tag = "firewall",
+    params(("db" = String, Path, description = "The database's id")),
+    responses((status = 200, description = "The rules", body = FirewallView),
+              (status = 404, description = "No such database", body = ErrorBody),
+              (status = 422, description = "This database has no firewall here", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+) -> Result<Json<FirewallView>, ApiError> {
+    Ok(Json(state.catalog.firewall(&db).await?.into()))
+}
+
+/// Adds a rule. It takes a couple of minutes to apply on Scalingo's side.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/firewall-rules", tag = "firewall",
+    params(("db" = String, Path, description = "The database's id")),
+    request_body = RuleBody,
+    responses((status = 201, description = "The new rule", body = FirewallRule),
+              (status = 404, description = "No such database", body = ErrorBody),
+              (status = 409, description = "Too many rules already", body = ErrorBody),
+              (status = 422, description = "An invalid CIDR, label or range", body = ErrorBody)))]
+pub async fn add(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(db): Path<String>,
+    body: Result<Json<RuleBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("The request body is not a firewall rule: {}", e.body_text()),
+        )
+    })?;
+    actor
+        .may(state.jobs.store(), Action::ChangeFirewall, Some(&db))
+        .await?;
+    let rule = body.rule()?;
+    let what = match &rule {
+        NewFirewallRule::Custom { cidr, label } => format!("add {cidr} ({})", label.trim()),
+        NewFirewallRule::Managed { range_id } => format!("add {range_id}"),
+    };
+    let result = state.catalog.add_firewall_rule(&db, rule).await;
+    actor
+        .audit(
+            state.jobs.store(),
+            Action::ChangeFirewall,
+            Some(&db),
+            Some(&what),
+            if result.is_ok() { "ok" } else { "refused" },
+        )
+        .await;
+    let rule: FirewallRule = result?.into();
+    Ok((StatusCode::CREATED, Json(rule)).into_response())
+}
+
+/// Removes a rule.
+#[utoipa::path(delete, path = "/api/v1/databases/{db}/firewall-rules/{rule}", tag = "firewall",
+    params(("db" = String, Path, description = "The database's id"),
+           ("rule" = String, Path, description = "The rule's id")),
+    responses((status = 204, description = "Removed"),
+              (status = 404, description = "No such database or rule", body = ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((db, rule)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    actor
+        .may(state.jobs.store(), Action::ChangeFirewall, Some(&db))
+        .await?;
+    let result = state.catalog.remove_firewall_rule(&db, &rule).await;
+    actor
+        .audit(
+            state.jobs.store(),
+            Action::ChangeFirewall,
+            Some(&db),
+            Some(&format!("remove {rule}")),
+            if result.is_ok() { "ok" } else { "refused" },
+        )
+        .await;
+    result?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether this server can open a connection to the database now.
+#[utoipa::path(get, path = "/api/v1/databases/{db}/reachability", tag = "firewall",
+    params(("db" = String, Path, description = "The database's id")),
+    responses((status = 200, description = "Whether it is reachable, and what to do if not", body = Reachability),
+              (status = 404, description = "No such database", body = ErrorBody)))]
+pub async fn reachable(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+) -> Result<Json<Reachability>, ApiError> {
+    let database = state.catalog.database(&db).await?;
+    let target = state.catalog.connection(&database.id).await?;
+    let check = reachability(&target, database.features.firewall).await;
+    Ok(Json(Reachability {
+        reachable: check.ok,
+        message: check.message,
+    }))
+}
