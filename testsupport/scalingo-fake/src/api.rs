@@ -125,6 +125,19 @@ async fn guard(State(inner): S, req: Request, next: Next) -> Response {
         }
         over
     };
+    // Logged on arrival, so that a request whose caller gave up before the answer still shows
+    // (with status 0).
+    let index = {
+        let mut log = lock(&inner.log);
+        log.push(Recorded {
+            method,
+            path,
+            query,
+            status: 0,
+            at: Utc::now(),
+        });
+        log.len() - 1
+    };
     let response = if let Some(f) = fault {
         tokio::time::sleep(f.delay).await;
         let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -142,13 +155,9 @@ async fn guard(State(inner): S, req: Request, next: Next) -> Response {
     } else {
         next.run(req).await
     };
-    lock(&inner.log).push(Recorded {
-        method,
-        path,
-        query,
-        status: response.status().as_u16(),
-        at: Utc::now(),
-    });
+    if let Some(r) = lock(&inner.log).get_mut(index) {
+        r.status = response.status().as_u16();
+    }
     response
 }
 

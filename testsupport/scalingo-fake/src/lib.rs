@@ -83,7 +83,7 @@ mod millis {
     }
 }
 
-/// One request the fake answered.
+/// One request the fake received; status 0 while (or when never) answered.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recorded {
     pub method: String,

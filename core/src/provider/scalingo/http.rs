@@ -388,6 +388,26 @@ mod tests {
         assert!(!ScalingoError::Unauthorized.is_transient());
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_holds_the_request_over_it_until_the_oldest_is_a_minute_old() {
+        let t = Transport::new(Limits {
+            requests_per_minute: 3,
+            ..Limits::default()
+        });
+        let start = Instant::now();
+        for _ in 0..3 {
+            t.take_slot().await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        tokio::time::advance(Duration::from_secs(10)).await;
+        t.take_slot().await;
+        let waited = start.elapsed();
+        assert!(
+            waited >= WINDOW && waited < WINDOW + Duration::from_secs(1),
+            "{waited:?}"
+        );
+    }
+
     #[test]
     fn logs_see_paths_without_queries() {
         assert_eq!(
