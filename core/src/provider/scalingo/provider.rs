@@ -142,7 +142,7 @@ impl ScalingoProvider {
         Self {
             client,
             selection,
-            poll_every: Duration::from_secs(2),
+            poll_every: Duration::from_secs(1),
             found: tokio::sync::Mutex::new(None),
         }
     }
@@ -321,10 +321,18 @@ impl ScalingoProvider {
         }
     }
 
-    /// Waits a poll interval, or less when the job is cancelled.
-    async fn pause(&self, ctx: &JobContext) {
+    /// Waits before the `n`th look at a job's progress, or less when the job is cancelled:
+    /// every poll interval at first, five times less often after ten looks, so that a long
+    /// restore leaves most of the request budget to the pages.
+    async fn pause(&self, ctx: &JobContext, n: &mut u32) {
+        *n += 1;
+        let wait = if *n <= 10 {
+            self.poll_every
+        } else {
+            self.poll_every * 5
+        };
         tokio::select! {
-            _ = tokio::time::sleep(self.poll_every) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = ctx.cancel.cancelled() => {}
         }
     }
@@ -423,6 +431,7 @@ impl Provider for ScalingoProvider {
             ))
             .await?;
         let mut last = String::new();
+        let mut polls = 0;
         loop {
             let op = match self.client.operation(&f.addon, &op_id).await {
                 Ok(op) => op,
@@ -436,7 +445,7 @@ impl Provider for ScalingoProvider {
                     progress
                         .log(&format!("Cannot read the operation's status now: {e}"))
                         .await?;
-                    self.pause(ctx).await;
+                    self.pause(ctx, &mut polls).await;
                     continue;
                 }
                 Err(e) => return Err(ProviderError::from(e).into()),
@@ -478,7 +487,7 @@ impl Provider for ScalingoProvider {
                     "Stopped following the restore; Scalingo goes on with it (operation {op_id})."
                 );
             }
-            self.pause(ctx).await;
+            self.pause(ctx, &mut polls).await;
         }
     }
 
@@ -544,6 +553,7 @@ impl Provider for ScalingoProvider {
             ))
             .await?;
         let mut last = String::new();
+        let mut polls = 0;
         loop {
             let b = match self.client.backup(&f.addon, &created.id).await {
                 Ok(b) => b,
@@ -556,7 +566,7 @@ impl Provider for ScalingoProvider {
                     progress
                         .log(&format!("Cannot read the backup's status now: {e}"))
                         .await?;
-                    self.pause(ctx).await;
+                    self.pause(ctx, &mut polls).await;
                     continue;
                 }
                 Err(e) => return Err(ProviderError::from(e).into()),
@@ -602,7 +612,7 @@ impl Provider for ScalingoProvider {
                     b.id
                 );
             }
-            self.pause(ctx).await;
+            self.pause(ctx, &mut polls).await;
         }
     }
 
