@@ -244,6 +244,8 @@ pub struct BackupsTab {
     pub schedule: Option<Schedule>,
     /// Data directories that point-in-time restores set aside, newest first.
     pub safety_copies: Vec<SafetyCopy>,
+    /// The firewall, for databases that have one.
+    pub firewall: Option<FirewallView>,
 }
 
 /// A data directory a point-in-time restore set aside.

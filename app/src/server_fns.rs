@@ -184,7 +184,19 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
                     size_bytes: c.size_bytes,
                 })
                 .collect();
+            let firewall = if o.database.features.firewall {
+                Some(
+                    cx.catalog
+                        .firewall(&o.database.id)
+                        .await
+                        .map_err(ssr::user_error)?
+                        .into(),
+                )
+            } else {
+                None
+            };
             Ok(Some(BackupsTab {
+                firewall,
                 safety_copies,
                 database: o.database.into(),
                 window: o.window.into(),
@@ -415,17 +427,112 @@ pub async fn start_pitr(
 /// Deletes a safety copy for good.
 #[server(prefix = "/_fn", endpoint = "discard_safety_copy")]
 pub async fn discard_safety_copy(id: String, copy: String) -> Result<(), ServerFnError> {
+    use tidemark_core::auth::Action;
     let cx = ssr::context()?;
-    if cx
+    let who = ssr::allow(&cx, Action::DiscardSafetyCopy, &id).await?;
+    let found = cx
         .catalog
         .discard_safety_copy(&id, &copy)
         .await
-        .map_err(ssr::user_error)?
-    {
+        .map_err(ssr::user_error)?;
+    ssr::audit(
+        &cx,
+        &who,
+        Action::DiscardSafetyCopy,
+        &id,
+        &if found {
+            Ok(copy.clone())
+        } else {
+            Err("no such copy")
+        },
+    )
+    .await;
+    if found {
         Ok(())
     } else {
         Err(ServerFnError::new(format!(
             "There is no safety copy '{copy}' for this database."
         )))
     }
+}
+
+/// Adds a firewall rule: a CIDR range with its label, or a managed range.
+#[server(prefix = "/_fn", endpoint = "add_firewall_rule")]
+pub async fn add_firewall_rule(
+    id: String,
+    cidr: Option<String>,
+    label: Option<String>,
+    range_id: Option<String>,
+) -> Result<(), ServerFnError> {
+    use tidemark_core::auth::Action;
+    use tidemark_core::provider::NewFirewallRule;
+    let cx = ssr::context()?;
+    let who = ssr::allow(&cx, Action::ChangeFirewall, &id).await?;
+    let rule = match (
+        cidr.filter(|c| !c.trim().is_empty()),
+        range_id.filter(|r| !r.is_empty()),
+    ) {
+        (Some(cidr), None) => NewFirewallRule::Custom {
+            cidr,
+            label: label.unwrap_or_default(),
+        },
+        (None, Some(range_id)) => NewFirewallRule::Managed { range_id },
+        _ => {
+            return Err(ServerFnError::new(
+                "Give either an address range (CIDR) with a label, or a managed range.",
+            ));
+        }
+    };
+    let what = match &rule {
+        NewFirewallRule::Custom { cidr, .. } => format!("add {}", cidr.trim()),
+        NewFirewallRule::Managed { range_id } => format!("add {range_id}"),
+    };
+    let result = cx.catalog.add_firewall_rule(&id, rule).await;
+    ssr::audit(
+        &cx,
+        &who,
+        Action::ChangeFirewall,
+        &id,
+        &result.as_ref().map(|_| what).map_err(|e| e.to_string()),
+    )
+    .await;
+    result.map(|_| ()).map_err(ssr::user_error)
+}
+
+/// Removes a firewall rule.
+#[server(prefix = "/_fn", endpoint = "remove_firewall_rule")]
+pub async fn remove_firewall_rule(id: String, rule: String) -> Result<(), ServerFnError> {
+    use tidemark_core::auth::Action;
+    let cx = ssr::context()?;
+    let who = ssr::allow(&cx, Action::ChangeFirewall, &id).await?;
+    let result = cx.catalog.remove_firewall_rule(&id, &rule).await;
+    ssr::audit(
+        &cx,
+        &who,
+        Action::ChangeFirewall,
+        &id,
+        &result
+            .as_ref()
+            .map(|_| format!("remove {rule}"))
+            .map_err(|e| e.to_string()),
+    )
+    .await;
+    result.map_err(ssr::user_error)
+}
+
+/// Whether this server reaches the database now, and what to do when it does not.
+#[server(prefix = "/_fn", endpoint = "check_reachability")]
+pub async fn check_reachability(id: String) -> Result<crate::model::Reachability, ServerFnError> {
+    let cx = ssr::context()?;
+    let db = cx.catalog.database(&id).await.map_err(ssr::user_error)?;
+    let target = cx
+        .catalog
+        .connection(&db.id)
+        .await
+        .map_err(ssr::user_error)?;
+    let check = tidemark_core::jobs::preflight::reachability(&target, db.features.firewall).await;
+    Ok(crate::model::Reachability {
+        reachable: check.ok,
+        message: check.message,
+    })
 }

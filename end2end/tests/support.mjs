@@ -22,8 +22,9 @@ function freePort() {
   });
 }
 
-/** Starts the tidemark binary with a fresh data directory; resolves once it answers /api/v1/health. */
-export async function startServer() {
+/** Starts the tidemark binary with a fresh data directory (and any extra environment);
+ * resolves once it answers /api/v1/health. */
+export async function startServer({ env = {} } = {}) {
   const bin = process.env.TIDEMARK_BIN || path.join(root, 'target', 'debug', 'tidemark');
   const dir = mkdtempSync(path.join(tmpdir(), 'tidemark-e2e-'));
   // PostgreSQL runs as an unprivileged user that must be able to enter this directory.
@@ -39,6 +40,7 @@ export async function startServer() {
       TIDEMARK_SITE_ROOT: process.env.TIDEMARK_SITE_ROOT || path.join(root, 'target', 'site'),
       RUST_LOG: 'info',
       NO_COLOR: '1',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -151,4 +153,40 @@ export function sql(server, statement) {
   const asRoot = process.getuid && process.getuid() === 0;
   return execFileSync(asRoot ? 'runuser' : psql[0], asRoot ? ['-u', 'postgres', '--', ...psql] : psql.slice(1),
     { encoding: 'utf8', cwd: '/' });
+}
+
+/** Starts the Scalingo API test server on a free port; resolves with the environment that points
+ * Tidemark at it, and a way to stop it. */
+export async function startScalingoFake() {
+  const bin = process.env.SCALINGO_FAKE_BIN || path.join(root, 'target', 'debug', 'scalingo-fake');
+  const port = await freePort();
+  const log = [];
+  const child = spawn(bin, ['--port', String(port)], {
+    env: { ...process.env, RUST_LOG: 'info', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr.on('data', (d) => log.push(d.toString()));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  let out = '';
+  const env = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the Scalingo test server did not start:\n${log.join('')}`)), 120_000);
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+      const auth = out.match(/^SCALINGO_AUTH_URL=(\S+)$/m);
+      const token = out.match(/^SCALINGO_API_TOKEN=(\S+)$/m);
+      if (auth && token) {
+        clearTimeout(timer);
+        resolve({ SCALINGO_AUTH_URL: auth[1], SCALINGO_API_TOKEN: token[1] });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the Scalingo test server exited with ${code}:\n${log.join('')}`)));
+  });
+  return {
+    env,
+    log,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

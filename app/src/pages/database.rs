@@ -10,10 +10,12 @@ use super::overview::StatusPill;
 use super::{LoadError, error_text};
 use crate::format;
 use crate::model::{
-    Backup, BackupMethod, BackupStatus, BackupsTab, PitrWindow, SafetyCopy, Schedule,
+    Backup, BackupMethod, BackupStatus, BackupsTab, FirewallView, Hosting, PitrWindow, Provider,
+    SafetyCopy, Schedule,
 };
 use crate::server_fns::{
-    DiscardSafetyCopy, SaveSchedule, StartPitr, TriggerBackup, load_backups_tab,
+    AddFirewallRule, DiscardSafetyCopy, RemoveFirewallRule, SaveSchedule, StartPitr, TriggerBackup,
+    check_reachability, load_backups_tab,
 };
 
 #[component]
@@ -22,16 +24,25 @@ pub fn DatabasePage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let saved = ServerAction::<SaveSchedule>::new();
     let discarded = ServerAction::<DiscardSafetyCopy>::new();
+    let added = ServerAction::<AddFirewallRule>::new();
+    let removed = ServerAction::<RemoveFirewallRule>::new();
     let tab = Resource::new(
-        move || (id(), saved.version().get(), discarded.version().get()),
-        |(id, _, _)| load_backups_tab(id),
+        move || {
+            (
+                id(),
+                saved.version().get(),
+                discarded.version().get(),
+                added.version().get() + removed.version().get(),
+            )
+        },
+        |(id, _, _, _)| load_backups_tab(id),
     );
     view! {
         // A transition keeps the tab on screen while it reloads after a change.
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match tab.await {
-                    Ok(Some(tab)) => view! { <Tab tab saved discarded/> }.into_any(),
+                    Ok(Some(tab)) => view! { <Tab tab saved discarded added removed/> }.into_any(),
                     Ok(None) => view! { <DatabaseNotFound id=id()/> }.into_any(),
                     Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
                 }
@@ -75,6 +86,8 @@ fn Tab(
     tab: BackupsTab,
     saved: ServerAction<SaveSchedule>,
     discarded: ServerAction<DiscardSafetyCopy>,
+    added: ServerAction<AddFirewallRule>,
+    removed: ServerAction<RemoveFirewallRule>,
 ) -> impl IntoView {
     let BackupsTab {
         database,
@@ -82,7 +95,16 @@ fn Tab(
         backups,
         schedule,
         safety_copies,
+        firewall,
     } = tab;
+    let firewall = firewall.map(
+        |firewall| view! { <FirewallBlock database=database.id.clone() firewall added removed/> },
+    );
+    let timescale = database
+        .features
+        .timescaledb
+        .then(|| view! { <TimescaleNotes provider=database.provider/> });
+    let dedicated = database.hosting == Hosting::ScalingoDedicated;
     view! {
         <Title text=format!("{} · Backups", database.name)/>
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -103,8 +125,14 @@ fn Tab(
         <div class="tabs" role="presentation">
             <span class="tab tab-active" aria-current="page">"Backups"</span>
         </div>
-        <PitrBlock database=database.id.clone() window backups=backups.clone() safety_copies discarded/>
-        <BackupsBlock database=database.id.clone() backups manual=database.features.manual_backups schedule saved/>
+        <PitrBlock database=database.id.clone() provider=database.provider window backups=backups.clone() safety_copies discarded/>
+        {if dedicated {
+            view! { <DedicatedBackupsNote/> }.into_any()
+        } else {
+            view! { <BackupsBlock database=database.id.clone() backups manual=database.features.manual_backups schedule saved/> }.into_any()
+        }}
+        {firewall}
+        {timescale}
     }
 }
 
@@ -121,6 +149,7 @@ fn position(t: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> f64 
 #[component]
 fn PitrBlock(
     database: String,
+    provider: Provider,
     window: PitrWindow,
     backups: Vec<Backup>,
     safety_copies: Vec<SafetyCopy>,
@@ -158,9 +187,12 @@ fn PitrBlock(
                     </div>
                 </div>
                 <p class="muted small">
-                    "All times are in UTC. New changes join the window as the database archives them, at least once a minute while it is written to."
+                    {match provider {
+                        Provider::Local => "All times are in UTC. New changes join the window as the database archives them, at least once a minute while it is written to.",
+                        Provider::Scalingo => "All times are in UTC. Scalingo archives the database's changes continuously and reports this window.",
+                    }}
                 </p>
-                <PitrForm database earliest latest/>
+                <PitrForm database provider earliest latest/>
             }
             .into_any()
         }
@@ -219,9 +251,24 @@ fn SafetyCopies(
 
 /// Choose a moment, read what a restore does, confirm, start.
 #[component]
-fn PitrForm(database: String, earliest: DateTime<Utc>, latest: DateTime<Utc>) -> impl IntoView {
+fn PitrForm(
+    database: String,
+    provider: Provider,
+    earliest: DateTime<Utc>,
+    latest: DateTime<Utc>,
+) -> impl IntoView {
     let action = ServerAction::<StartPitr>::new();
     follow_job(action);
+    let (history, safety) = match provider {
+        Provider::Local => (
+            "The backup history restarts: a new full backup is taken and the window begins again from it.",
+            "The current data is set aside as a safety copy, kept until an admin discards it.",
+        ),
+        Provider::Scalingo => (
+            "The window restarts from the restore: moments before it can no longer be restored.",
+            "Scalingo keeps no copy of the current data. If you may need it, take a dump first (or, on Shared Resources, a manual backup).",
+        ),
+    };
     view! {
         <ActionForm action attr:class="pitr-form" attr:data-testid="pitr-form">
             <input type="hidden" name="id" value=database/>
@@ -233,8 +280,8 @@ fn PitrForm(database: String, earliest: DateTime<Utc>, latest: DateTime<Utc>) ->
                 <ul>
                     <li>"The database stops for the length of the restore; connected applications lose their sessions."</li>
                     <li>"Everything written after the chosen moment disappears from the database."</li>
-                    <li>"The backup history restarts: a new full backup is taken and the window begins again from it."</li>
-                    <li>"The current data is set aside as a safety copy, kept until an admin discards it."</li>
+                    <li>{history}</li>
+                    <li data-testid="pitr-safety">{safety}</li>
                 </ul>
             </div>
             <label class="check">
@@ -256,13 +303,28 @@ fn ScheduleForm(
     schedule: Schedule,
     saved: ServerAction<SaveSchedule>,
 ) -> impl IntoView {
-    let summary = if schedule.enabled {
+    let who = if schedule.kept_by_provider {
+        "Scalingo takes"
+    } else {
+        "Tidemark takes"
+    };
+    let summary = if !schedule.enabled {
+        "Daily backups are off.".to_string()
+    } else if schedule.hours.len() > 1 {
         format!(
-            "A logical backup is taken every day at {:02}:00 UTC.",
-            schedule.hour
+            "{who} a logical backup every day at {} UTC. Only Scalingo's support can change a schedule of several backups a day.",
+            schedule
+                .hours
+                .iter()
+                .map(|h| format!("{h:02}:00"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     } else {
-        "Daily backups are off.".to_string()
+        format!(
+            "{who} a logical backup every day at {:02}:00 UTC.",
+            schedule.hour
+        )
     };
     let next = schedule.next_run.map(|t| {
         view! { " Next: " <time data-testid="schedule-next" datetime=format::iso(&t)>{format::utc(&t)}</time> "." }
@@ -375,6 +437,147 @@ fn BackupsBlock(
                     </table>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+/// Dedicated Resources databases have continuous backups only; logical ones are the team's.
+#[component]
+fn DedicatedBackupsNote() -> impl IntoView {
+    view! {
+        <section class="block" aria-labelledby="backups-title">
+            <h2 id="backups-title">"Backups"</h2>
+            <p data-testid="dedicated-backups">
+                "Scalingo backs this Dedicated Resources database up continuously, which is what point-in-time recovery restores from. "
+                "It takes no logical backups of it: dumps and restores are yours to run, and Tidemark runs them from this server, "
+                "which needs a firewall rule to reach the database."
+            </p>
+        </section>
+    }
+}
+
+/// What TimescaleDB changes about backups and restores.
+#[component]
+fn TimescaleNotes(provider: Provider) -> impl IntoView {
+    let platform = (provider == Provider::Scalingo).then(|| {
+        view! {
+            <li>"A dump of this database cannot be restored into a Scalingo database by you: Scalingo's support does it. Point-in-time recovery and Scalingo's own backups are not affected."</li>
+        }
+    });
+    view! {
+        <section class="block" aria-labelledby="timescale-title" data-testid="timescale-notes">
+            <h2 id="timescale-title">"TimescaleDB"</h2>
+            <p>"This database uses the TimescaleDB extension, which sets some limits:"</p>
+            <ul>
+                {platform}
+                <li>"A dump covers the whole database: one hypertable cannot be backed up or restored on its own."</li>
+                <li>"A dump restores only where the same TimescaleDB version is installed; Tidemark checks the versions before a restore starts."</li>
+                <li>"Restores run TimescaleDB's pre- and post-restore steps, so its background jobs are paused while data is written."</li>
+            </ul>
+        </section>
+    }
+}
+
+/// Who may reach a Dedicated Resources database: its rules, with a form to add and a button to
+/// remove each, and whether this server gets through now.
+#[component]
+fn FirewallBlock(
+    database: String,
+    firewall: FirewallView,
+    added: ServerAction<AddFirewallRule>,
+    removed: ServerAction<RemoveFirewallRule>,
+) -> impl IntoView {
+    let reach_id = database.clone();
+    let reach = Resource::new(
+        move || added.version().get() + removed.version().get(),
+        move |_| check_reachability(reach_id.clone()),
+    );
+    let full = firewall.rules.len() >= firewall.max_rules;
+    let rows = firewall
+        .rules
+        .iter()
+        .map(|r| {
+            let (what, label) = if r.kind == "managed" {
+                (
+                    r.range_name.clone().or(r.range_id.clone()).unwrap_or_default(),
+                    "Maintained by Scalingo".to_string(),
+                )
+            } else {
+                (r.cidr.clone().unwrap_or_default(), r.label.clone().unwrap_or_default())
+            };
+            let (db, rule) = (database.clone(), r.id.clone());
+            let aria = format!("Remove the rule {what}");
+            view! {
+                <tr data-testid="firewall-rule" data-rule-id=r.id.clone()>
+                    <td data-label="Addresses"><code>{what}</code></td>
+                    <td data-label="Label">{label}</td>
+                    <td>
+                        <ActionForm action=removed attr:class="inline-form">
+                            <input type="hidden" name="id" value=db/>
+                            <input type="hidden" name="rule" value=rule/>
+                            <button class="button button-quiet" type="submit" aria-label=aria>"Remove"</button>
+                        </ActionForm>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let ranges = firewall
+        .managed_ranges
+        .iter()
+        .map(|m| view! { <option value=m.id.clone()>{m.name.clone()}</option> })
+        .collect_view();
+    let (db1, db2) = (database.clone(), database.clone());
+    view! {
+        <section class="block" aria-labelledby="firewall-title" data-testid="firewall">
+            <h2 id="firewall-title">"Firewall rules"</h2>
+            <p class="muted small">
+                "The database refuses every address no rule lets in. A change takes a couple of minutes to apply. At most "
+                {firewall.max_rules} " rules."
+            </p>
+            <Suspense fallback=|| view! { <p class="muted">"Checking whether this server reaches the database…"</p> }>
+                {move || Suspend::new(async move {
+                    match reach.await {
+                        Ok(r) if r.reachable => view! { <p class="ok-text" data-testid="reachability" role="status">{r.message}</p> }.into_any(),
+                        Ok(r) => view! { <p class="notice notice-error" data-testid="reachability" role="status">{r.message}</p> }.into_any(),
+                        Err(e) => view! { <p class="notice notice-error">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            {if firewall.rules.is_empty() {
+                view! { <p class="muted">"No rules: nothing can reach this database."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="backups">
+                        <caption class="visually-hidden">"Firewall rules"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Addresses"</th>
+                                <th scope="col">"Label"</th>
+                                <th scope="col"><span class="visually-hidden">"Remove"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            }}
+            {action_error(removed)}
+            <ActionForm action=added attr:class="firewall-form" attr:data-testid="firewall-form">
+                <input type="hidden" name="id" value=db1/>
+                <label for="fw-cidr">"Address range (CIDR)"</label>
+                <input id="fw-cidr" name="cidr" required placeholder="203.0.113.0/24" autocomplete="off"
+                    pattern="[0-9a-fA-F:.]+/[0-9]{1,3}" title="An address, a slash and a prefix length, such as 203.0.113.0/24"/>
+                <label for="fw-label">"Label"</label>
+                <input id="fw-label" name="label" required maxlength="100" placeholder="Office"/>
+                <button class="button" type="submit" disabled=move || full || added.pending().get()>"Add rule"</button>
+            </ActionForm>
+            <ActionForm action=added attr:class="firewall-form">
+                <input type="hidden" name="id" value=db2/>
+                <label for="fw-range">"Or a range Scalingo maintains"</label>
+                <select id="fw-range" name="range_id">{ranges}</select>
+                <button class="button button-quiet" type="submit" disabled=move || full || added.pending().get()>"Add range"</button>
+            </ActionForm>
+            {action_error(added)}
         </section>
     }
 }

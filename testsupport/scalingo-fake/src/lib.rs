@@ -93,6 +93,9 @@ pub struct Recorded {
     pub at: DateTime<Utc>,
 }
 
+/// A download link's grant: addon, backup and expiry.
+pub(crate) type Grant = (String, String, DateTime<Utc>);
+
 pub(crate) struct Inner {
     pub opts: FakeOptions,
     pub base: String,
@@ -101,7 +104,7 @@ pub(crate) struct Inner {
     /// Addon token → (addon id, expiry).
     pub addon_tokens: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
     /// Download token → (addon id, backup id, expiry).
-    pub downloads: Mutex<HashMap<String, (String, String, DateTime<Utc>)>>,
+    pub downloads: Mutex<HashMap<String, Grant>>,
     pub faults: Mutex<Vec<Fault>>,
     pub log: Mutex<Vec<Recorded>>,
     pub sent: Mutex<VecDeque<tokio::time::Instant>>,

@@ -321,7 +321,7 @@ impl ScalingoClient {
             .into_iter()
             .filter(|b| !b.hidden)
             .collect();
-        list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        list.sort_by_key(|b| std::cmp::Reverse(b.created_at));
         Ok(list)
     }
 
