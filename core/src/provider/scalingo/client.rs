@@ -293,7 +293,8 @@ impl ScalingoClient {
             addon.api.trim_end_matches('/'),
             addon.app
         );
-        let vars: Variables = parse("variables", self.user_call(Method::GET, url, None).await?)?;
+        // Kept in memory only, like the rest of the cache; never logged.
+        let vars: Variables = parse("variables", self.user_read(url, self.read_ttl).await?)?;
         Ok(vars
             .variables
             .into_iter()

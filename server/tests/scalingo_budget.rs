@@ -1,0 +1,87 @@
+//! How many Scalingo requests one view of a Backups tab costs, cold and within the caches' life:
+//! the figures that keep a team's dashboard under Scalingo's 60 requests a minute.
+
+use std::sync::Arc;
+
+use tidemark_core::auth::Role;
+use tidemark_core::provider::scalingo::{
+    ClientSettings, ScalingoClient, ScalingoProvider, Selection,
+};
+use tidemark_core::{Catalog, Config};
+use tidemark_scalingo_fake::{FakeOptions, FakeScalingo};
+use tidemark_server::{AppState, router};
+
+mod common;
+
+#[tokio::test]
+async fn a_backups_tab_view_stays_well_within_the_request_budget() {
+    let fake = FakeScalingo::start(FakeOptions {
+        cluster: false,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        embedded: false,
+        ..Config::default()
+    };
+    std::fs::create_dir_all(&config.data_dir).unwrap();
+    let store = tidemark_core::store::Store::open(&config.state_db_path())
+        .await
+        .unwrap();
+    let client = ScalingoClient::new(ClientSettings::new(
+        fake.auth_url(),
+        fake.api_token().into(),
+    ));
+    let provider = ScalingoProvider::new(Arc::new(client), Selection::default());
+    let catalog = Catalog::new(vec![Arc::new(provider)]);
+    let state = AppState::new(config, catalog, store.clone(), 2);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    let http = common::client_with(&common::token_for(&store, "viewer", Role::Viewer).await);
+
+    let mut counts = Vec::new();
+    for (what, path) in [
+        ("Shared tab, cold", "/databases/shop-osc-fr1"),
+        ("Shared tab, again", "/databases/shop-osc-fr1"),
+        ("Dedicated tab, first view", "/databases/ledger-osc-fr1"),
+        ("Dedicated tab, again", "/databases/ledger-osc-fr1"),
+    ] {
+        fake.clear_requests();
+        let page = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Point-in-time recovery"),
+            "{path} shows its tab"
+        );
+        let n = fake.requests().len();
+        println!("{what:<28} {n:>3} Scalingo requests");
+        counts.push(n);
+    }
+    // Cold, the whole discovery of both regions is paid once; then only the tab's own reads,
+    // and those are reused for a while.
+    assert!(counts[0] <= 30, "a cold view costs {} requests", counts[0]);
+    assert!(
+        counts[1] <= 2,
+        "a view within the caches' life costs {} requests",
+        counts[1]
+    );
+    assert!(
+        counts[2] <= 8,
+        "another database's first view costs {} requests",
+        counts[2]
+    );
+    assert!(counts[3] <= 2, "{}", counts[3]);
+    fake.stop().await;
+}
