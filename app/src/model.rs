@@ -234,6 +234,14 @@ pub struct JobArtifact {
     pub download_url: String,
 }
 
+/// The overview: every database that could be listed, and what could not be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseList {
+    pub databases: Vec<Database>,
+    /// A sentence for each provider that did not answer.
+    pub problems: Vec<String>,
+}
+
 /// Everything the Backups tab shows, in one answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BackupsTab {

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{BackupsTab, Database, JobPage};
+use crate::model::{BackupsTab, JobPage};
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
@@ -139,10 +139,13 @@ pub mod ssr {
 
 /// Every database Tidemark serves.
 #[server(prefix = "/_fn", endpoint = "databases")]
-pub async fn list_databases() -> Result<Vec<Database>, ServerFnError> {
+pub async fn list_databases() -> Result<crate::model::DatabaseList, ServerFnError> {
     let cx = ssr::context()?;
-    let dbs = cx.catalog.databases().await.map_err(ssr::user_error)?;
-    Ok(dbs.into_iter().map(Into::into).collect())
+    let (dbs, problems) = cx.catalog.listing().await;
+    Ok(crate::model::DatabaseList {
+        databases: dbs.into_iter().map(Into::into).collect(),
+        problems,
+    })
 }
 
 /// The Backups tab of one database; `None` when there is no such database.

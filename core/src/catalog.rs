@@ -51,6 +51,25 @@ impl Catalog {
         }
     }
 
+    /// Every database of the providers that answer, and for each that does not, a sentence
+    /// saying which and why, for the pages to show.
+    pub async fn listing(&self) -> (Vec<Database>, Vec<String>) {
+        let mut all = Vec::new();
+        let mut problems = Vec::new();
+        for p in &self.providers {
+            match p.databases().await {
+                Ok(list) => all.extend(list),
+                Err(e) => problems.push(match p.kind() {
+                    ProviderKind::Scalingo => {
+                        format!("Scalingo's databases cannot be listed now: {e}")
+                    }
+                    ProviderKind::Local => format!("Some databases cannot be listed now: {e}"),
+                }),
+            }
+        }
+        (all, problems)
+    }
+
     /// The databases of one kind of provider, for work that concerns only them.
     pub async fn databases_of(&self, kind: ProviderKind) -> Result<Vec<Database>, ProviderError> {
         let mut all = Vec::new();

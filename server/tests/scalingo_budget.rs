@@ -13,14 +13,11 @@ use tidemark_server::{AppState, router};
 
 mod common;
 
-#[tokio::test]
-async fn a_backups_tab_view_stays_well_within_the_request_budget() {
-    let fake = FakeScalingo::start(FakeOptions {
-        cluster: false,
-        ..FakeOptions::default()
-    })
-    .await
-    .unwrap();
+/// The router over a catalog of the test server's databases, reached with `api_token`.
+async fn serve(
+    fake: &FakeScalingo,
+    api_token: &str,
+) -> (String, reqwest::Client, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         data_dir: dir.path().join("data"),
@@ -33,7 +30,7 @@ async fn a_backups_tab_view_stays_well_within_the_request_budget() {
         .unwrap();
     let client = ScalingoClient::new(ClientSettings::new(
         fake.auth_url(),
-        fake.api_token().into(),
+        api_token.to_string().into(),
     ));
     let provider = ScalingoProvider::new(Arc::new(client), Selection::default());
     let catalog = Catalog::new(vec![Arc::new(provider)]);
@@ -49,6 +46,18 @@ async fn a_backups_tab_view_stays_well_within_the_request_budget() {
         .await
     });
     let http = common::client_with(&common::token_for(&store, "viewer", Role::Viewer).await);
+    (base, http, dir)
+}
+
+#[tokio::test]
+async fn a_backups_tab_view_stays_well_within_the_request_budget() {
+    let fake = FakeScalingo::start(FakeOptions {
+        cluster: false,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let (base, http, _dir) = serve(&fake, &fake.api_token()).await;
 
     let mut counts = Vec::new();
     for (what, path) in [
@@ -83,5 +92,43 @@ async fn a_backups_tab_view_stays_well_within_the_request_budget() {
         counts[2]
     );
     assert!(counts[3] <= 2, "{}", counts[3]);
+    fake.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_token_is_explained_on_the_overview_and_by_the_api() {
+    let fake = FakeScalingo::start(FakeOptions {
+        cluster: false,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    let (base, http, _dir) = serve(&fake, "tk-us-revoked").await;
+    let page = http
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Scalingo&#x27;s databases cannot be listed now")
+            || page.contains("Scalingo's databases cannot be listed now"),
+        "{page}"
+    );
+    assert!(
+        page.contains("SCALINGO_API_TOKEN"),
+        "the sentence names the setting to check"
+    );
+    assert!(!page.contains("tk-us-revoked"));
+    let res = http
+        .get(format!("{base}/api/v1/databases"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 502);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "provider_error", "{body}");
     fake.stop().await;
 }

@@ -16,14 +16,23 @@ pub fn Overview() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading databases…"</p> }>
             {move || Suspend::new(async move {
                 match databases.await {
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="muted">"No databases are configured."</p>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="db-list" data-testid="database-list">
-                            {list.into_iter().map(|db| view! { <DatabaseCard db/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    Ok(list) => {
+                        let problems = list
+                            .problems
+                            .into_iter()
+                            .map(|p| view! { <p class="notice notice-error" role="alert" data-testid="provider-problem">{p}</p> })
+                            .collect_view();
+                        let body = if list.databases.is_empty() {
+                            view! { <p class="muted">"No databases are configured."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="db-list" data-testid="database-list">
+                                    {list.databases.into_iter().map(|db| view! { <DatabaseCard db/> }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        };
+                        view! { {problems} {body} }.into_any()
+                    }
                     Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
                 }
             })}
