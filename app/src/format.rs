@@ -45,6 +45,56 @@ pub fn span(from: &DateTime<Utc>, to: &DateTime<Utc>) -> String {
     }
 }
 
+/// How long ago `t` was, as people say it: "just now", "5 minutes ago", "3 hours ago",
+/// "2 days ago"; "in the future" for a clock ahead of this one.
+pub fn ago(t: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
+    let secs = (*now - *t).num_seconds();
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match secs {
+        s if s < -60 => "in the future".to_string(),
+        s if s < 60 => "just now".to_string(),
+        s if s < 3600 => plural(s / 60, "minute"),
+        s if s < 86_400 => plural(s / 3600, "hour"),
+        s => plural(s / 86_400, "day"),
+    }
+}
+
+/// A UTC `datetime-local` value (or an hour, "06:00") shown at a fixed offset from UTC, for the
+/// browser to echo in its own time zone: "2026-11-22 09:30:00".
+pub fn at_offset(utc_value: &str, offset_seconds: i32) -> Option<String> {
+    let v = utc_value.trim();
+    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|p| chrono::NaiveDateTime::parse_from_str(v, p).ok())?;
+    let offset = chrono::FixedOffset::east_opt(offset_seconds)?;
+    Some(
+        naive
+            .and_utc()
+            .with_timezone(&offset)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+    )
+}
+
+/// An hour of the day in UTC shown at a fixed offset: "07:00", or "07:00 the next day".
+pub fn hour_at_offset(hour: u8, offset_seconds: i32) -> String {
+    let minutes = i32::from(hour) * 60 + offset_seconds / 60;
+    let day = minutes.div_euclid(24 * 60);
+    let m = minutes.rem_euclid(24 * 60);
+    let when = format!("{:02}:{:02}", m / 60, m % 60);
+    match day {
+        0 => when,
+        d if d > 0 => format!("{when} the next day"),
+        _ => format!("{when} the day before"),
+    }
+}
+
 /// A `datetime-local` value ("2026-11-22T08:30" or with seconds) for `<input min/max/value>`.
 pub fn utc_input(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S").to_string()
@@ -69,6 +119,41 @@ pub fn utc_input_to_rfc3339(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_moments_and_hours_shift_to_the_viewers_offset() {
+        assert_eq!(
+            at_offset("2026-11-22T08:30:05", 3600).as_deref(),
+            Some("2026-11-22 09:30:05")
+        );
+        assert_eq!(
+            at_offset("2026-11-22T23:30", 2 * 3600).as_deref(),
+            Some("2026-11-23 01:30:00")
+        );
+        assert_eq!(
+            at_offset("2026-11-22T00:15:00", -5 * 3600).as_deref(),
+            Some("2026-11-21 19:15:00")
+        );
+        assert_eq!(at_offset("yesterday", 0), None);
+        assert_eq!(hour_at_offset(6, 3600), "07:00");
+        assert_eq!(hour_at_offset(23, 5 * 3600 + 1800), "04:30 the next day");
+        assert_eq!(hour_at_offset(0, -3600), "23:00 the day before");
+    }
+
+    #[test]
+    fn ages_read_as_people_say_them() {
+        let now = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let before = |s: i64| now - chrono::Duration::seconds(s);
+        assert_eq!(ago(&before(5), &now), "just now");
+        assert_eq!(ago(&before(60), &now), "1 minute ago");
+        assert_eq!(ago(&before(5 * 60 + 59), &now), "5 minutes ago");
+        assert_eq!(ago(&before(3 * 3600 + 1), &now), "3 hours ago");
+        assert_eq!(ago(&before(86_400), &now), "1 day ago");
+        assert_eq!(ago(&before(9 * 86_400), &now), "9 days ago");
+        assert_eq!(ago(&before(-3600), &now), "in the future");
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                 </a>
                 <nav aria-label="Main">
                     <a href="/">"Databases"</a>
+                    <a href="/jobs">"Jobs"</a>
                     <a href="/account">"Account"</a>
                     <a href="/admin">"Admin"</a>
                     <form method="post" action="/logout" class="logout-form">
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Overview ssr=SsrMode::Async/>
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs") view=pages::JobsPage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=pages::JobPageView ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::LoginPage/>
                     <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async/>

@@ -539,3 +539,68 @@ pub async fn check_reachability(id: String) -> Result<crate::model::Reachability
         message: check.message,
     })
 }
+
+/// Asks a queued or running job to stop.
+#[server(prefix = "/_fn", endpoint = "cancel_job")]
+pub async fn cancel_job(id: String) -> Result<(), ServerFnError> {
+    use tidemark_core::auth::Action;
+    use tidemark_core::jobs::JobId;
+    let cx = ssr::context()?;
+    let job_id =
+        JobId::parse(&id).ok_or_else(|| ServerFnError::new(format!("'{id}' is not a job id.")))?;
+    let job = cx
+        .jobs
+        .store()
+        .job(&job_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read a job");
+            ServerFnError::new("Tidemark could not read this job; the server log says why.")
+        })?
+        .ok_or_else(|| ServerFnError::new(format!("There is no job with the id '{id}'.")))?;
+    let who = ssr::allow(&cx, Action::CancelJob, &job.database).await?;
+    let result = cx.jobs.cancel(&job_id).await;
+    ssr::audit(
+        &cx,
+        &who,
+        Action::CancelJob,
+        &job.database,
+        &result
+            .as_ref()
+            .map(|j| j.id.to_string())
+            .map_err(|e| e.to_string()),
+    )
+    .await;
+    result
+        .map(|_| ())
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+/// Jobs, newest first: of one database, in one state, of one kind, each when given.
+#[server(prefix = "/_fn", endpoint = "list_jobs")]
+pub async fn list_jobs(
+    database: Option<String>,
+    state: Option<String>,
+    kind: Option<String>,
+    limit: Option<u32>,
+) -> Result<Vec<crate::model::Job>, ServerFnError> {
+    let cx = ssr::context()?;
+    let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
+    let (database, state, kind) = (given(&database), given(&state), given(&kind));
+    let jobs = cx
+        .jobs
+        .store()
+        .jobs(database.as_deref(), 500)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot list jobs");
+            ServerFnError::new("Tidemark could not list the jobs; the server log says why.")
+        })?;
+    Ok(jobs
+        .into_iter()
+        .map(crate::model::Job::from)
+        .filter(|j| state.as_ref().is_none_or(|s| &j.state == s))
+        .filter(|j| kind.as_ref().is_none_or(|k| &j.kind == k))
+        .take(limit.unwrap_or(100).min(500) as usize)
+        .collect())
+}

@@ -37,28 +37,44 @@ test('a restore to a moment in the window brings back exactly the rows written b
   sql(server, 'SELECT pg_switch_wal()');
   for (let i = 0; i < 300 && new Date((await windowOf()).latest) <= target; i++) await sleep(100);
 
-  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  // A browser an hour ahead of UTC, so the local echo differs from the UTC value.
+  const context = await server.context(chrome.browser, { viewport: DESKTOP, timezoneId: 'Europe/Paris' });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${server.url}/databases/demo`);
   await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
 
-  // Before the window: the page refuses to send it.
+  // Nothing to confirm yet: the button waits for a moment and the box.
   const input = page.getByLabel('Restore to (UTC)');
+  const confirm = page.getByRole('button', { name: 'Restore to this moment' });
+  assert.equal(await confirm.isDisabled(), true);
+
+  // Before the window: the page refuses to send it.
   const early = new Date(new Date((await windowOf()).earliest).getTime() - 3_600_000);
   await input.fill(inputValue(early));
   await page.getByLabel(/I understand/).check();
-  await page.getByRole('button', { name: 'Restore to this moment' }).click();
   assert.equal(await input.evaluate((el) => el.validity.rangeUnderflow), true);
-  await sleep(500);
+  assert.equal(await confirm.isDisabled(), true, 'a moment outside the window cannot be confirmed');
   assert.match(page.url(), /\/databases\/demo$/, 'still on the Backups tab');
   const jobs = await (await server.fetch(`${server.url}/api/v1/jobs`)).json();
   assert.equal(jobs.filter((j) => j.kind === 'pitr_restore').length, 0);
 
-  // Inside the window: the job page follows the restore to its end.
+  // The server refuses it too, naming the field.
+  const refused = await server.fetch(`${server.url}/api/v1/databases/demo/pitr-restores`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ restore_time: early.toISOString(), confirm: true }),
+  });
+  assert.equal(refused.status, 422);
+  assert.equal((await refused.json()).error.field, 'restore_time');
+
+  // Inside the window: the moment is echoed in the browser's time zone, and the job page
+  // follows the restore to its end.
   await input.fill(inputValue(target));
-  await page.getByRole('button', { name: 'Restore to this moment' }).click();
+  assert.match(await page.getByTestId('restore-local').innerText(), /in your time zone/);
+  assert.equal(await confirm.isDisabled(), false);
+  await confirm.click();
   await page.waitForURL('**/jobs/*', { timeout: 30_000 });
   await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 120_000 });
   await page.locator('[data-testid="job-summary"]', { hasText: /Restored to/ }).waitFor({ timeout: 10_000 });

@@ -133,6 +133,7 @@ fn Tab(
         }}
         {firewall}
         {timescale}
+        <super::RecentActivity database=database.id.clone()/>
     }
 }
 
@@ -269,12 +270,40 @@ fn PitrForm(
             "Scalingo keeps no copy of the current data. If you may need it, take a dump first (or, on Shared Resources, a manual backup).",
         ),
     };
+    // Until the page is interactive the browser's own checks guard the form; after, the button
+    // waits for a valid moment and the box.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let (valid, checked, local) = (
+        RwSignal::new(false),
+        RwSignal::new(false),
+        RwSignal::new(None::<String>),
+    );
+    let on_time = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(el) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                valid.set(!el.value().is_empty() && el.check_validity());
+                local.set(format::at_offset(&el.value(), browser_offset()));
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, valid, local);
+    };
     view! {
         <ActionForm action attr:class="pitr-form" attr:data-testid="pitr-form">
             <input type="hidden" name="id" value=database/>
             <label for="restore-time">"Restore to (UTC)"</label>
             <input id="restore-time" type="datetime-local" step="1" name="restore_time" required
-                min=format::utc_input(&earliest) max=format::utc_input(&latest)/>
+                min=format::utc_input(&earliest) max=format::utc_input(&latest)
+                on:input=on_time aria-describedby="restore-local"/>
+            <span id="restore-local" class="muted small" data-testid="restore-local" aria-live="polite">
+                {move || local.get().map(|l| format!("That is {l} in your time zone."))}
+            </span>
             <div class="consequences">
                 <p><strong>"What a restore does"</strong></p>
                 <ul>
@@ -285,15 +314,28 @@ fn PitrForm(
                 </ul>
             </div>
             <label class="check">
-                <input type="checkbox" name="confirm" required/>
+                <input type="checkbox" name="confirm" required
+                    on:change=move |ev| checked.set(event_target_checked(&ev))/>
                 " I understand that the data written after this moment will be gone."
             </label>
-            <button class="button button-danger" type="submit" disabled=move || action.pending().get()>
+            <button class="button button-danger" type="submit" data-testid="pitr-confirm"
+                disabled=move || action.pending().get() || (hydrated.get() && !(valid.get() && checked.get()))>
                 "Restore to this moment"
             </button>
         </ActionForm>
         {action_error(action)}
     }
+}
+
+/// The browser's offset from UTC, in seconds (0 on the server).
+fn browser_offset() -> i32 {
+    #[cfg(feature = "hydrate")]
+    {
+        use chrono::Offset;
+        chrono::Local::now().offset().fix().local_minus_utc()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    0
 }
 
 /// The daily schedule: what it is, when it runs next, and a form to change it.
@@ -332,6 +374,17 @@ fn ScheduleForm(
     let hours = (0..24u8)
         .map(|h| view! { <option value=h.to_string() selected=h == schedule.hour>{format!("{h:02}:00")}</option> })
         .collect_view();
+    let chosen = RwSignal::new(schedule.hour);
+    let offset = RwSignal::new(None::<i32>);
+    Effect::new(move |_| offset.set(Some(browser_offset())));
+    let echo = move || {
+        offset.get().filter(|o| *o != 0).map(|o| {
+            format!(
+                "{} in your time zone",
+                format::hour_at_offset(chosen.get(), o)
+            )
+        })
+    };
     view! {
         <div class="schedule" data-testid="schedule">
             <p data-testid="schedule-summary">{summary}{next}</p>
@@ -343,9 +396,15 @@ fn ScheduleForm(
                 </label>
                 <label>
                     "at "
-                    <select name="hour" data-testid="schedule-hour">{hours}</select>
+                    <select name="hour" data-testid="schedule-hour"
+                        on:change=move |ev| {
+                            if let Ok(h) = event_target_value(&ev).parse() {
+                                chosen.set(h);
+                            }
+                        }>{hours}</select>
                     " UTC"
                 </label>
+                <span class="muted small" data-testid="schedule-local" aria-live="polite">{echo}</span>
                 <button class="button" type="submit" disabled=move || saved.pending().get()>"Save schedule"</button>
             </ActionForm>
             {move || matches!(saved.value().get(), Some(Ok(()))).then(|| view! { <p class="ok-text" role="status">"Schedule saved."</p> })}
@@ -378,6 +437,15 @@ fn BackupsBlock(
         }
     });
     let count = backups.len();
+    let now = chrono::Utc::now();
+    let latest = backups
+        .iter()
+        .any(|b| b.status == BackupStatus::Done && matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic))
+        .then(|| {
+            let href = format!("/api/v1/databases/{database}/backups/latest/download");
+            view! { <a class="link-button" href=href download="" data-testid="download-latest">"Download the latest"</a> }
+        });
+    let chart = size_chart(&backups);
     let rows = backups
         .into_iter()
         .map(|b| {
@@ -397,8 +465,10 @@ fn BackupsBlock(
                 .unwrap_or_else(|| "—".into());
             view! {
                 <tr data-testid="backup-row" data-backup-id=b.id.clone()>
+                    <td data-label="Id"><code class="backup-id">{b.id.clone()}</code></td>
                     <td data-label="Started">
                         <time datetime=format::iso(&b.created_at)>{format::utc(&b.created_at)}</time>
+                        <span class="muted small ago">{format::ago(&b.created_at, &now)}</span>
                     </td>
                     <td data-label="Type">{b.method.label()}</td>
                     <td data-label="Size" class="num">{b.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</td>
@@ -413,10 +483,11 @@ fn BackupsBlock(
         <section class="block" aria-labelledby="backups-title">
             <div class="block-head">
                 <h2 id="backups-title">"Backups"</h2>
-                {manual}
+                <div class="block-actions">{latest}{manual}</div>
             </div>
             {action_error(trigger)}
             {schedule}
+            {chart}
             {if count == 0 {
                 view! { <p class="muted" data-testid="no-backups">"No backups yet."</p> }.into_any()
             } else {
@@ -425,6 +496,7 @@ fn BackupsBlock(
                         <caption class="visually-hidden">"Backups, newest first"</caption>
                         <thead>
                             <tr>
+                                <th scope="col">"Id"</th>
                                 <th scope="col">"Started (UTC)"</th>
                                 <th scope="col">"Type"</th>
                                 <th scope="col" class="num">"Size"</th>
@@ -439,6 +511,53 @@ fn BackupsBlock(
             }}
         </section>
     }
+}
+
+/// Bars of the finished backups' sizes, oldest on the left; none under two backups.
+fn size_chart(backups: &[Backup]) -> Option<impl IntoView + use<>> {
+    let mut done: Vec<(DateTime<Utc>, u64)> = backups
+        .iter()
+        .filter(|b| b.status == BackupStatus::Done)
+        .filter(|b| matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic))
+        .filter_map(|b| b.size_bytes.map(|s| (b.created_at, s)))
+        .collect();
+    if done.len() < 2 {
+        return None;
+    }
+    done.sort_by_key(|(t, _)| *t);
+    let done: Vec<_> = done.into_iter().rev().take(30).rev().collect();
+    let max = done.iter().map(|(_, s)| *s).max().unwrap_or(1).max(1);
+    let width = 100.0 / done.len() as f64;
+    let bars = done
+        .iter()
+        .enumerate()
+        .map(|(i, (t, size))| {
+            let h = (*size as f64 / max as f64 * 36.0).max(1.0);
+            let title = format!("{}: {}", format::utc(t), format::size(*size));
+            view! {
+                <rect x=format!("{:.2}", i as f64 * width + width * 0.15) y=format!("{:.2}", 40.0 - h)
+                    width=format!("{:.2}", width * 0.7) height=format!("{h:.2}")>
+                    <title>{title}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let (first, last) = (done[0], done[done.len() - 1]);
+    let label = format!(
+        "Sizes of the last {} logical backups, from {} on {} to {} on {}; the largest is {}.",
+        done.len(),
+        format::size(first.1),
+        format::utc(&first.0),
+        format::size(last.1),
+        format::utc(&last.0),
+        format::size(max)
+    );
+    Some(view! {
+        <figure class="size-chart" data-testid="size-chart">
+            <svg viewBox="0 0 100 40" preserveAspectRatio="none" role="img" aria-label=label.clone()>{bars}</svg>
+            <figcaption class="muted small">{label}</figcaption>
+        </figure>
+    })
 }
 
 /// Dedicated Resources databases have continuous backups only; logical ones are the team's.

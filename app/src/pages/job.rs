@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use super::{LoadError, error_text};
 use crate::format;
 use crate::model::{JobPage, JobProgress, LiveEvent, LiveEventBody};
-use crate::server_fns::{ShareJob, load_job_page, load_shared_job};
+use crate::server_fns::{CancelJob, ShareJob, load_job_page, load_shared_job};
 
 /// How many log lines the page keeps.
 pub const LOG_TAIL: usize = 40;
@@ -67,7 +67,7 @@ pub fn SharedJobPage() -> impl IntoView {
     })
 }
 
-fn kind_label(kind: &str) -> &'static str {
+pub(crate) fn kind_label(kind: &str) -> &'static str {
     match kind {
         "dump" => "Dump",
         "restore" => "Restore",
@@ -78,7 +78,7 @@ fn kind_label(kind: &str) -> &'static str {
     }
 }
 
-fn state_class(state: &str) -> &'static str {
+pub(crate) fn state_class(state: &str) -> &'static str {
     match state {
         "succeeded" => "pill pill-ok",
         "failed" | "cancelled" | "interrupted" => "pill pill-bad",
@@ -108,6 +108,26 @@ fn counts_text(p: &JobProgress) -> String {
         parts.push(format!("{}/s", format::size(rate as u64)));
     }
     parts.join(" · ")
+}
+
+/// Copies this page's address, for teammates who can log in.
+#[component]
+fn CopyLink() -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let href = window().location().href().unwrap_or_default();
+            let _ = window().navigator().clipboard().write_text(&href);
+            copied.set(true);
+        }
+    };
+    view! {
+        <button class="button button-quiet-ink" type="button" data-testid="copy-link" on:click=copy>
+            "Copy link"
+        </button>
+        <span class="ok-text" role="status" aria-live="polite">{move || copied.get().then_some(" Link copied.")}</span>
+    }
 }
 
 /// Makes a share link and shows it, ready to copy.
@@ -226,7 +246,21 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
                 </p>
             })}
         </section>
-        {(!shared).then(|| view! { <section class="block share"><ShareButton job=job.id.clone()/></section> })}
+        {(!shared).then(|| {
+            let cancel = ServerAction::<CancelJob>::new();
+            let id = StoredValue::new(job.id.clone());
+            view! {
+                <Show when=move || !finished()>
+                    <ActionForm action=cancel attr:class="inline-form">
+                        <input type="hidden" name="id" value=id.get_value()/>
+                        <button class="button button-quiet" type="submit" data-testid="cancel-job"
+                            disabled=move || cancel.pending().get()>"Cancel this job"</button>
+                    </ActionForm>
+                </Show>
+                {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> })}
+            }
+        })}
+        {(!shared).then(|| view! { <section class="block share"><CopyLink/><ShareButton job=job.id.clone()/></section> })}
         <section class="block" aria-labelledby="log-title">
             <h2 id="log-title">"Log"</h2>
             <pre class="log" data-testid="job-log">{move || {
