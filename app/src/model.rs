@@ -311,6 +311,15 @@ pub struct FirewallView {
     pub max_rules: usize,
 }
 
+/// One check made before a restore.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreflightCheck {
+    /// reachable, versions, extensions, disk_space...
+    pub name: String,
+    pub ok: bool,
+    pub message: String,
+}
+
 /// Whether this server reaches a database now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -604,3 +604,121 @@ pub async fn list_jobs(
         .take(limit.unwrap_or(100).min(500) as usize)
         .collect())
 }
+
+/// Starts a dump of the database's main database; returns the job's id.
+#[server(prefix = "/_fn", endpoint = "start_dump")]
+pub async fn start_dump(id: String) -> Result<String, ServerFnError> {
+    use tidemark_core::auth::Action;
+    use tidemark_core::jobs::dump::{StartDumpError, start_dump};
+    let cx = ssr::context()?;
+    let who = ssr::allow(&cx, Action::Dump, &id).await?;
+    let result = start_dump(&cx.jobs, &cx.catalog, &cx.config, &id, &who.0).await;
+    ssr::audit(
+        &cx,
+        &who,
+        Action::Dump,
+        &id,
+        &result.as_ref().map(|j| &j.id),
+    )
+    .await;
+    match result {
+        Ok(job) => Ok(job.id.to_string()),
+        Err(StartDumpError::Provider(e)) => Err(ssr::user_error(e)),
+        Err(e) => Err(ServerFnError::new(e.to_string())),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn restore_request(
+    source_job: String,
+    target: String,
+    new_database: Option<String>,
+    confirm_name: Option<String>,
+) -> Result<tidemark_core::jobs::restore::RestoreRequest, ServerFnError> {
+    use tidemark_core::jobs::restore::{RestoreRequest, RestoreSource, RestoreTarget};
+    let given = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if source_job.trim().is_empty() {
+        return Err(ServerFnError::new("Choose the dump to restore."));
+    }
+    let confirm_name = given(confirm_name);
+    let target = match target.as_str() {
+        "in_place" => RestoreTarget::InPlace,
+        "new_database" => RestoreTarget::NewDatabase(
+            given(new_database).ok_or_else(|| ServerFnError::new("Name the new database."))?,
+        ),
+        other => {
+            return Err(ServerFnError::new(format!(
+                "'{other}' is not a restore target: choose a new database or this database."
+            )));
+        }
+    };
+    Ok(RestoreRequest {
+        source: RestoreSource::DumpJob(source_job.trim().to_string()),
+        confirm: target == RestoreTarget::InPlace && confirm_name.is_some(),
+        target,
+        confirm_name,
+    })
+}
+
+/// The checks a restore would make, without starting it.
+#[server(prefix = "/_fn", endpoint = "restore_preflight")]
+pub async fn restore_preflight(
+    id: String,
+    source_job: String,
+    target: String,
+    new_database: Option<String>,
+    confirm_name: Option<String>,
+) -> Result<Vec<crate::model::PreflightCheck>, ServerFnError> {
+    use tidemark_core::auth::Action;
+    use tidemark_core::jobs::restore::preflight_restore;
+    let cx = ssr::context()?;
+    let request = restore_request(source_job, target, new_database, confirm_name)?;
+    let action = match request.target {
+        tidemark_core::jobs::restore::RestoreTarget::InPlace => Action::RestoreInPlace,
+        _ => Action::RestoreIntoNewDatabase,
+    };
+    let who = ssr::allow(&cx, action, &id).await?;
+    let checks = preflight_restore(&cx.jobs, &cx.catalog, &cx.config, &id, &who.0, request)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(checks
+        .into_iter()
+        .map(|c| crate::model::PreflightCheck {
+            name: c.name.to_string(),
+            ok: c.ok,
+            message: c.message,
+        })
+        .collect())
+}
+
+/// Starts a restore of a dump, into a new database or in place; returns the job's id.
+#[server(prefix = "/_fn", endpoint = "start_restore")]
+pub async fn start_restore(
+    id: String,
+    source_job: String,
+    target: String,
+    new_database: Option<String>,
+    confirm_name: Option<String>,
+) -> Result<String, ServerFnError> {
+    use tidemark_core::auth::Action;
+    use tidemark_core::jobs::restore::{RestoreTarget, start_restore};
+    let cx = ssr::context()?;
+    let request = restore_request(source_job, target, new_database, confirm_name)?;
+    let action = match request.target {
+        RestoreTarget::InPlace => Action::RestoreInPlace,
+        RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
+    };
+    let who = ssr::allow(&cx, action, &id).await?;
+    let result = start_restore(&cx.jobs, &cx.catalog, &cx.config, &id, &who.0, request).await;
+    ssr::audit(
+        &cx,
+        &who,
+        action,
+        &id,
+        &result.as_ref().map(|j| &j.id).map_err(|e| e.to_string()),
+    )
+    .await;
+    result
+        .map(|j| j.id.to_string())
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}

@@ -1,4 +1,5 @@
-//! A database's Backups tab: the recoverable window and the list of backups.
+//! A database's Backups tab: point-in-time recovery, backups and their schedule, dumps and
+//! restores, firewall rules, TimescaleDB's limits and recent activity, as the database has them.
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -14,8 +15,9 @@ use crate::model::{
     SafetyCopy, Schedule,
 };
 use crate::server_fns::{
-    AddFirewallRule, DiscardSafetyCopy, RemoveFirewallRule, SaveSchedule, StartPitr, TriggerBackup,
-    check_reachability, load_backups_tab,
+    AddFirewallRule, DiscardSafetyCopy, RemoveFirewallRule, SaveSchedule, StartDump, StartPitr,
+    StartRestore, TriggerBackup, check_reachability, list_jobs, load_backups_tab,
+    restore_preflight,
 };
 
 #[component]
@@ -131,6 +133,7 @@ fn Tab(
         } else {
             view! { <BackupsBlock database=database.id.clone() backups manual=database.features.manual_backups schedule saved/> }.into_any()
         }}
+        {database.features.dumps.then(|| view! { <DumpsBlock database=database.id.clone() name=database.main_database.clone()/> })}
         {firewall}
         {timescale}
         <super::RecentActivity database=database.id.clone()/>
@@ -558,6 +561,132 @@ fn size_chart(backups: &[Backup]) -> Option<impl IntoView + use<>> {
             <figcaption class="muted small">{label}</figcaption>
         </figure>
     })
+}
+
+/// Dumps and restores: start a dump, or restore a finished one into a new database or in place,
+/// with the checks shown before anything starts.
+#[component]
+fn DumpsBlock(database: String, name: String) -> impl IntoView {
+    let dump = ServerAction::<StartDump>::new();
+    follow_job(dump);
+    let restore = ServerAction::<StartRestore>::new();
+    follow_job(restore);
+    let dumps = Resource::new(
+        || (),
+        move |_| {
+            list_jobs(
+                None,
+                Some("succeeded".into()),
+                Some("dump".into()),
+                Some(20),
+            )
+        },
+    );
+    let (source, target, new_db, typed) = (
+        RwSignal::new(String::new()),
+        RwSignal::new("new_database".to_string()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let check_db = database.clone();
+    let check = Action::new(move |_: &()| {
+        let (id, s, t, n, c) = (
+            check_db.clone(),
+            source.get_untracked(),
+            target.get_untracked(),
+            new_db.get_untracked(),
+            typed.get_untracked(),
+        );
+        async move { restore_preflight(id, s, t, Some(n), Some(c)).await }
+    });
+    let in_place = move || target.get() == "in_place";
+    let (dump_id, restore_id) = (database.clone(), database.clone());
+    let typed_ok = {
+        let name = name.clone();
+        move || !in_place() || typed.get() == name
+    };
+    view! {
+        <section class="block" aria-labelledby="dumps-title" data-testid="dumps">
+            <div class="block-head">
+                <h2 id="dumps-title">"Dumps and restores"</h2>
+                <ActionForm action=dump attr:class="inline-form">
+                    <input type="hidden" name="id" value=dump_id/>
+                    <button class="button" type="submit" data-testid="start-dump" disabled=move || dump.pending().get()>"Start a dump"</button>
+                </ActionForm>
+            </div>
+            {action_error(dump)}
+            <p class="muted small">
+                "A dump is a pg_dump of " <code>{name.clone()}</code> " in custom format, kept on this server and downloadable from its job's page."
+            </p>
+            <h3>"Restore a dump"</h3>
+            <ActionForm action=restore attr:class="restore-form" attr:data-testid="restore-form">
+                <input type="hidden" name="id" value=restore_id/>
+                <label for="restore-source">"Dump"</label>
+                <Suspense fallback=|| view! { <span class="muted">"Loading dumps…"</span> }>
+                    {move || Suspend::new(async move {
+                        let list = dumps.await.unwrap_or_default();
+                        let list: Vec<_> = list.into_iter().filter(|j| j.artifact.is_some()).collect();
+                        if let Some(first) = list.first() {
+                            source.set(first.id.clone());
+                        }
+                        let options = list
+                            .into_iter()
+                            .map(|j| {
+                                let size = j.artifact.as_ref().map(|a| format::size(a.size_bytes)).unwrap_or_default();
+                                let label = format!("{} · {} · {}", j.database, format::utc(&j.queued_at), size);
+                                view! { <option value=j.id.clone()>{label}</option> }
+                            })
+                            .collect_view();
+                        view! {
+                            <select id="restore-source" name="source_job" required data-testid="restore-source"
+                                on:change=move |ev| source.set(event_target_value(&ev))>
+                                {options}
+                            </select>
+                        }
+                    })}
+                </Suspense>
+                <fieldset class="choice">
+                    <legend>"Into"</legend>
+                    <label class="check">
+                        <input type="radio" name="target" value="new_database" checked
+                            on:change=move |_| target.set("new_database".into())/>
+                        " a new database named "
+                    </label>
+                    <input name="new_database" aria-label="New database name" placeholder="restored_copy"
+                        pattern="[a-z_][a-z0-9_]{0,62}" data-testid="restore-new-name"
+                        on:input=move |ev| new_db.set(event_target_value(&ev))/>
+                    <label class="check">
+                        <input type="radio" name="target" value="in_place" data-testid="restore-in-place"
+                            on:change=move |_| target.set("in_place".into())/>
+                        " this database, replacing its data (a safety copy is dumped first)"
+                    </label>
+                    <Show when=in_place>
+                        <label for="restore-confirm-name">"Type " <code>{name.clone()}</code> " to confirm"</label>
+                        <input id="restore-confirm-name" name="confirm_name" autocomplete="off" data-testid="restore-confirm-name"
+                            on:input=move |ev| typed.set(event_target_value(&ev))/>
+                    </Show>
+                </fieldset>
+                <div class="form-actions">
+                    <button class="button button-quiet-ink" type="button" data-testid="restore-check"
+                        on:click=move |_| { check.dispatch(()); }>"Check first"</button>
+                    <button class="button button-danger" type="submit" data-testid="restore-start"
+                        disabled=move || restore.pending().get() || !typed_ok()>"Restore"</button>
+                </div>
+            </ActionForm>
+            {move || check.value().get().map(|r| match r {
+                Ok(checks) => {
+                    let items = checks.into_iter().map(|c| view! {
+                        <li class=if c.ok { "check-ok" } else { "check-bad" } data-testid="preflight-check">
+                            <strong>{if c.ok { "OK: " } else { "Problem: " }}</strong>{c.message}
+                        </li>
+                    }).collect_view();
+                    view! { <ul class="preflight" aria-live="polite">{items}</ul> }.into_any()
+                }
+                Err(e) => view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+            {action_error(restore)}
+        </section>
+    }
 }
 
 /// Dedicated Resources databases have continuous backups only; logical ones are the team's.

@@ -1,0 +1,98 @@
+// Dumps and restores from the Backups tab, and the jobs pages: a dump started and downloaded, its
+// restore checked then run into a new database, an in-place restore held until the name is typed,
+// the database's recent activity, and /jobs with its filters, at desktop and phone sizes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, screenshotPath, sql, DESKTOP, PHONE } from './support.mjs';
+
+let server;
+let chrome;
+
+before(async () => {
+  server = await startServer();
+  chrome = await launchBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+async function open(context, path) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}${path}`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  return { page, errors };
+}
+
+test('a dump is started, downloaded, checked and restored into a new database', async () => {
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const { page, errors } = await open(context, '/databases/demo');
+  await page.getByTestId('start-dump').click();
+  await page.waitForURL(/\/jobs\//);
+  await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 60_000 });
+  const link = page.getByTestId('job-artifact');
+  await link.waitFor();
+  const download = await server.fetch(new URL(await link.getAttribute('href'), server.url));
+  assert.equal(download.status, 200);
+  assert.equal(Buffer.from(await download.arrayBuffer()).subarray(0, 5).toString(), 'PGDMP');
+
+  await page.goto(`${server.url}/databases/demo`);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  await page.getByTestId('restore-source').waitFor();
+  await page.getByTestId('restore-new-name').fill('demo_copy');
+  await page.getByTestId('restore-check').click();
+  await page.getByTestId('preflight-check').first().waitFor();
+  const checks = await page.getByTestId('preflight-check').allInnerTexts();
+  assert.ok(checks.length >= 3 && checks.every((c) => c.startsWith('OK')), checks.join('\n'));
+
+  // In place waits for the database's name.
+  await page.getByTestId('restore-in-place').check();
+  assert.equal(await page.getByTestId('restore-start').isDisabled(), true);
+  await page.getByTestId('restore-confirm-name').fill('dem');
+  assert.equal(await page.getByTestId('restore-start').isDisabled(), true);
+  await page.getByTestId('restore-confirm-name').fill('demo');
+  assert.equal(await page.getByTestId('restore-start').isDisabled(), false);
+  await page.getByLabel(/a new database named/).check();
+  await page.screenshot({ path: screenshotPath('dumps-block-1280x800'), fullPage: true });
+
+  await page.getByTestId('restore-start').click();
+  await page.waitForURL(/\/jobs\//);
+  await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 60_000 });
+  assert.match(sql(server, "SELECT count(*) FROM pg_database WHERE datname = 'demo_copy'"), /\b1\b/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('recent activity and /jobs list the jobs, filtered, on a desktop and a phone', async () => {
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const { page } = await open(context, '/databases/demo');
+  const recent = page.getByTestId('recent-activity');
+  await recent.getByTestId('job-row').first().waitFor();
+  assert.ok((await recent.getByTestId('job-row').count()) >= 2);
+
+  await recent.getByRole('link', { name: 'All jobs' }).click();
+  await page.waitForURL(/\/jobs\?database=demo/);
+  await page.waitForSelector('body[data-hydrated="true"]');
+  const all = await page.getByTestId('job-row').count();
+  assert.ok(all >= 2, `${all} jobs`);
+  await page.getByLabel('Kind').selectOption('dump');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/kind=dump/);
+  await page.getByTestId('job-row').first().waitFor();
+  const kinds = await page.getByTestId('job-row').locator('td').first().allInnerTexts();
+  assert.ok(kinds.length >= 1 && kinds.every((k) => k === 'Dump'), kinds.join(','));
+  await page.screenshot({ path: screenshotPath('jobs-1280x800'), fullPage: true });
+  await context.close();
+
+  const phone = await server.context(chrome.browser, { viewport: PHONE, isMobile: true, hasTouch: true });
+  for (const [name, path] of [['jobs', '/jobs'], ['backups-tab-dumps', '/databases/demo']]) {
+    const { page: small } = await open(phone, path);
+    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen`);
+    await small.screenshot({ path: screenshotPath(`${name}-375x812`), fullPage: true });
+  }
+  await phone.close();
+});
