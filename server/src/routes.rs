@@ -7,6 +7,8 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tidemark_app::server_fns::ssr::ServerContext;
 use tidemark_app::{App, shell};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
@@ -53,6 +55,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(sessions)
         .layer(middleware::from_fn(auth::security_headers))
+        // Pages, scripts, styles and the wasm bundle travel compressed; event streams (which must
+        // flush each event) and archives (already compressed, and served by range) do not.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("application/octet-stream"))
+                    .and(NotForContentType::const_new("application/gzip")),
+            ),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
