@@ -25,6 +25,8 @@ RUN apt-get update \
  && mkdir -p /var/lib/tidemark \
  && chown postgres:postgres /var/lib/tidemark
 COPY --from=build /src/target/release/tidemark /usr/local/bin/tidemark
+# The hashed names of the site's files; read from beside the binary.
+COPY --from=build /src/target/release/hash.txt /usr/local/bin/hash.txt
 COPY --from=build /src/target/site /usr/share/tidemark/site
 ENV TIDEMARK_SITE_ROOT=/usr/share/tidemark/site \
     TIDEMARK_DATA_DIR=/var/lib/tidemark \

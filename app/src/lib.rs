@@ -9,7 +9,7 @@ mod pages;
 pub mod server_fns;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -35,6 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HashedStylesheet options=options.clone() id="tidemark"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -55,7 +56,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="tidemark" href="/pkg/tidemark.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Tidemark".to_string() } else { format!("{page} · Tidemark") }/>
         <Router>
             <header class="topbar">

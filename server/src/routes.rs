@@ -18,6 +18,30 @@ use crate::api;
 use crate::auth;
 use crate::state::AppState;
 
+/// Files under /pkg/ carry a content hash in their names when the site was built so: browsers keep
+/// them for a year. Without hashes they are checked again each time.
+async fn cache_headers(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let pkg = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    if pkg && response.status().is_success() {
+        let value = if *HASHED {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
+static HASHED: std::sync::LazyLock<bool> = std::sync::LazyLock::new(crate::startup::hashed_site);
+
 pub fn router(state: AppState) -> Router {
     let context = ServerContext {
         catalog: state.catalog.clone(),
@@ -55,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(sessions)
         .layer(middleware::from_fn(auth::security_headers))
+        .layer(middleware::from_fn(cache_headers))
         // Pages, scripts, styles and the wasm bundle travel compressed; event streams (which must
         // flush each event) and archives (already compressed, and served by range) do not.
         .layer(

@@ -123,7 +123,17 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .env(Env::PROD)
+        .hash_files(hashed_site())
         .build()
+}
+
+/// Whether the site's files carry content hashes: the build lists them in `hash.txt` beside the
+/// binary.
+pub fn hashed_site() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("hash.txt")))
+        .is_some_and(|f| f.is_file())
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {

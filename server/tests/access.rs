@@ -555,6 +555,25 @@ async fn a_share_link_opens_one_job_page_read_only_until_revoked_or_expired() {
             .status(),
         StatusCode::UNAUTHORIZED
     );
+    // The page reloads its job through a server function that the link's token opens, and
+    // that shows nothing for any other token.
+    let token = path.trim_start_matches("/s/");
+    let reload = |t: &str| {
+        anonymous
+            .post(format!("{base}/_fn/shared_job"))
+            .form(&[("token", t)])
+            .send()
+    };
+    let res = reload(token).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains(id), "the shared job");
+    let res = reload("tms_not-a-real-token").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.text().await.unwrap(),
+        "null",
+        "nothing for a wrong token"
+    );
     let forged = anonymous
         .get(format!("{base}/s/tms_not-a-real-token"))
         .send()

@@ -33,9 +33,11 @@ pub const IDLE_EXPIRY_SECONDS: i64 = 8 * 3600;
 
 /// What anyone may reach without logging in.
 pub fn is_public(path: &str) -> bool {
+    // `/_fn/shared_job` takes a share link's token as its credential: a shared page reloads
+    // its job through it when the job ends.
     matches!(
         path,
-        "/login" | "/api/v1/health" | "/favicon.svg" | "/favicon.ico"
+        "/login" | "/api/v1/health" | "/favicon.svg" | "/favicon.ico" | "/_fn/shared_job"
     ) || path.starts_with("/pkg/")
         || path.starts_with("/s/")
 }
