@@ -1,8 +1,7 @@
 //! The real binary with a configuration that declares a second managed cluster and an external
 //! server: both are created or reached, listed, and shown with what they offer.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -51,20 +50,7 @@ async fn declared_clusters_and_external_servers_are_listed_with_their_features()
     let mut running = Running(Some(child));
     let base = format!("http://{listen}");
     let http = common::client_with(&token);
-    let mut ready = false;
-    for _ in 0..900 {
-        if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await
-            && r.status() == 200
-        {
-            ready = true;
-            break;
-        }
-        if let Some(Ok(Some(status))) = running.0.as_mut().map(Child::try_wait) {
-            panic!("tidemark exited early: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "tidemark did not become ready within 90 s");
+    common::wait_ready(&http, &base, &mut running).await;
 
     let dbs: Vec<Value> = http
         .get(format!("{base}/api/v1/databases"))

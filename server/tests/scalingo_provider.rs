@@ -3,7 +3,7 @@
 //! archive downloaded (whole and by range) and restored into a local database, PITR refused out
 //! of the window then run, firewall rules added and removed, and the API token nowhere to be seen.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -80,20 +80,7 @@ async fn the_backups_tab_runs_on_scalingo_through_the_real_binary() {
     let mut running = Running(Some(child));
     let base = format!("http://{listen}");
     let http = common::client_with(&token);
-    let mut ready = false;
-    for _ in 0..900 {
-        if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await
-            && r.status() == 200
-        {
-            ready = true;
-            break;
-        }
-        if let Some(Ok(Some(status))) = running.0.as_mut().map(Child::try_wait) {
-            panic!("tidemark exited early: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "tidemark did not become ready within 90 s");
+    common::wait_ready(&http, &base, &mut running).await;
     let get = |path: &str| http.get(format!("{base}{path}")).send();
 
     // Every PostgreSQL database of both regions, each with the blocks its type has.

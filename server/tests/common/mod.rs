@@ -161,3 +161,19 @@ pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// Waits until the server answers its health check, failing if it exits or takes over 90 s.
+pub async fn wait_ready(http: &reqwest::Client, base: &str, running: &mut Running) {
+    for _ in 0..900 {
+        if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        if let Some(Ok(Some(status))) = running.0.as_mut().map(Child::try_wait) {
+            panic!("tidemark exited early: {status}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("tidemark did not become ready within 90 s");
+}

@@ -146,16 +146,22 @@ impl ScalingoClient {
         Ok(value)
     }
 
-    /// A call with the bearer token; a 401 renews it once.
-    async fn user_call(
+    /// Sends a request with the token `token(renew)` gives; a 401 asks for a new token and sends
+    /// once more. A request refused with 401 did not run, so sending it again is safe.
+    async fn with_renewal<F, Fut>(
         &self,
         method: Method,
         url: String,
         body: Option<serde_json::Value>,
-    ) -> Result<serde_json::Value, ScalingoError> {
+        token: F,
+    ) -> Result<serde_json::Value, ScalingoError>
+    where
+        F: Fn(bool) -> Fut,
+        Fut: std::future::Future<Output = Result<Secret<String>, ScalingoError>>,
+    {
         let mut renew = false;
         loop {
-            let token = self.bearer(renew).await?;
+            let token = token(renew).await?;
             let result = self
                 .transport
                 .send(&Request {
@@ -170,6 +176,17 @@ impl ScalingoClient {
                 other => return other,
             }
         }
+    }
+
+    /// A call with the bearer token.
+    async fn user_call(
+        &self,
+        method: Method,
+        url: String,
+        body: Option<serde_json::Value>,
+    ) -> Result<serde_json::Value, ScalingoError> {
+        self.with_renewal(method, url, body, |renew| self.bearer(renew))
+            .await
     }
 
     /// The addon's token for the database API, asked for when there is none or it is about to expire.
@@ -198,7 +215,7 @@ impl ScalingoClient {
         Ok(value)
     }
 
-    /// A call to the database API with the addon's token; a 401 renews it once.
+    /// A call to the database API with the addon's token.
     async fn db_call(
         &self,
         addon: &AddonRef,
@@ -206,23 +223,8 @@ impl ScalingoClient {
         url: String,
         body: Option<serde_json::Value>,
     ) -> Result<serde_json::Value, ScalingoError> {
-        let mut renew = false;
-        loop {
-            let token = self.addon_token(addon, renew).await?;
-            let result = self
-                .transport
-                .send(&Request {
-                    method: method.clone(),
-                    url: url.clone(),
-                    credentials: Credentials::Bearer(token.expose()),
-                    body: body.clone(),
-                })
-                .await;
-            match result {
-                Err(ScalingoError::Unauthorized) if !renew => renew = true,
-                other => return other,
-            }
-        }
+        self.with_renewal(method, url, body, |renew| self.addon_token(addon, renew))
+            .await
     }
 
     async fn user_read(

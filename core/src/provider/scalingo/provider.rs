@@ -122,6 +122,50 @@ fn backup_status(s: &str) -> BackupStatus {
     }
 }
 
+/// A rule as Tidemark shows it, with its managed range's name when the range is known.
+fn shown_rule(r: super::model::ApiFirewallRule, ranges: &[impl RangeLike]) -> FirewallRule {
+    FirewallRule {
+        range_name: r
+            .range_id
+            .as_ref()
+            .and_then(|id| ranges.iter().find(|m| m.id() == id))
+            .map(|m| m.name().to_string()),
+        kind: if r.kind == "managed_range" {
+            FirewallRuleKind::Managed
+        } else {
+            FirewallRuleKind::Custom
+        },
+        id: r.id,
+        cidr: r.cidr,
+        label: r.label,
+        range_id: r.range_id,
+    }
+}
+
+/// A managed range, as the client reads it or as Tidemark shows it.
+trait RangeLike {
+    fn id(&self) -> &str;
+    fn name(&self) -> &str;
+}
+
+impl RangeLike for super::model::ManagedRange {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl RangeLike for ManagedRange {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 fn backup(b: &ApiBackup) -> Backup {
     Backup {
         id: b.id.clone(),
@@ -684,25 +728,7 @@ impl Provider for ScalingoProvider {
         let ranges = self.client.managed_ranges(&f.addon).await?;
         let rules = self.client.firewall_rules(&f.addon).await?;
         Ok(Firewall {
-            rules: rules
-                .into_iter()
-                .map(|r| FirewallRule {
-                    range_name: r
-                        .range_id
-                        .as_ref()
-                        .and_then(|id| ranges.iter().find(|m| &m.id == id))
-                        .map(|m| m.name.clone()),
-                    kind: if r.kind == "managed_range" {
-                        FirewallRuleKind::Managed
-                    } else {
-                        FirewallRuleKind::Custom
-                    },
-                    id: r.id,
-                    cidr: r.cidr,
-                    label: r.label,
-                    range_id: r.range_id,
-                })
-                .collect(),
+            rules: rules.into_iter().map(|r| shown_rule(r, &ranges)).collect(),
             managed_ranges: ranges
                 .into_iter()
                 .map(|m| ManagedRange {
@@ -743,22 +769,7 @@ impl Provider for ScalingoProvider {
         };
         let r = self.client.add_firewall_rule(&f.addon, &new).await?;
         tracing::info!(database = %f.database.id, rule = %r.id, "firewall rule added");
-        Ok(FirewallRule {
-            range_name: r
-                .range_id
-                .as_ref()
-                .and_then(|id| current.managed_ranges.iter().find(|m| &m.id == id))
-                .map(|m| m.name.clone()),
-            kind: if r.kind == "managed_range" {
-                FirewallRuleKind::Managed
-            } else {
-                FirewallRuleKind::Custom
-            },
-            id: r.id,
-            cidr: r.cidr,
-            label: r.label,
-            range_id: r.range_id,
-        })
+        Ok(shown_rule(r, &current.managed_ranges))
     }
 
     async fn remove_firewall_rule(&self, database: &str, id: &str) -> Result<(), ProviderError> {
