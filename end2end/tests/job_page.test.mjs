@@ -118,3 +118,18 @@ test('a share link opens the live job page on a phone without logging in, and no
   assert.deepEqual(errors, []);
   await theirs.close();
 });
+
+test('a running job is cancelled from its page, which shows it stopped', async () => {
+  const job = await startDump();
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/jobs/${job.id}`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.getByTestId('cancel-job').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="job-state"]').textContent === 'cancelled', null, { timeout: 30_000 });
+  await page.getByTestId('cancel-job').waitFor({ state: 'detached' });
+  const after = await (await server.fetch(`${server.url}/api/v1/jobs/${job.id}`)).json();
+  assert.equal(after.state, 'cancelled');
+  assert.equal(after.artifact, null, 'a cancelled dump leaves no file');
+  await context.close();
+});
