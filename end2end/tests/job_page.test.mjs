@@ -133,3 +133,23 @@ test('a running job is cancelled from its page, which shows it stopped', async (
   assert.equal(after.artifact, null, 'a cancelled dump leaves no file');
   await context.close();
 });
+
+test('a dropped connection is resumed where it stopped, and the page ends right', async () => {
+  const job = await startDump();
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const page = await context.newPage();
+  const streams = [];
+  page.on('request', (r) => { if (r.url().includes('/events')) streams.push(r); });
+  await page.goto(`${server.url}/jobs/${job.id}`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await page.waitForFunction(() => /tables/.test(document.querySelector('[data-testid="job-progress"]').textContent), null, { timeout: 30_000 });
+  await context.setOffline(true);
+  await new Promise((r) => setTimeout(r, 1500));
+  await context.setOffline(false);
+  await page.waitForFunction(() => document.querySelector('[data-testid="job-state"]').textContent === 'succeeded', null, { timeout: 60_000 });
+  assert.match(await page.locator('[data-testid="job-progress"]').innerText(), /100%.*4 of 4 tables/);
+  assert.ok(streams.length >= 2, `the stream was opened again (${streams.length} requests)`);
+  const resumed = await streams[streams.length - 1].allHeaders();
+  assert.ok(resumed['last-event-id'] || /after=\d+/.test(streams[streams.length - 1].url()), 'it asks only for what it missed');
+  await context.close();
+});

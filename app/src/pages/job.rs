@@ -17,12 +17,22 @@ fn job_or(
     page: Resource<Result<Option<JobPage>, ServerFnError>>,
     missing: impl Fn() -> AnyView + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    // The last page that loaded: when a reload at the job's end fails (a phone that lost its
+    // connection), the page stays as it was and follows the job again rather than turn into an error.
+    let last_good = StoredValue::new(None::<JobPage>);
     view! {
         // A transition keeps the page on screen while it reloads at the job's end.
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(Some(p)) => view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any(),
+                    Ok(Some(p)) => {
+                        last_good.set_value(Some(p.clone()));
+                        view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any()
+                    }
+                    Err(_) if last_good.with_value(Option::is_some) => {
+                        let p = last_good.get_value().expect("checked just above");
+                        view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any()
+                    }
                     Ok(None) => {
                         super::not_found::set_not_found_status();
                         missing()
