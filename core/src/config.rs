@@ -464,10 +464,11 @@ impl Config {
                     &format!("'{auth_url}' is not a URL ({e})"),
                 )
             })?;
-            if !matches!(parsed.scheme(), "http" | "https") {
+            let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+            if !(parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback)) {
                 return Err(invalid(
                     "SCALINGO_AUTH_URL",
-                    "must start with https:// (or http:// for a local test server)",
+                    "must start with https:// (http:// only for a test server on this machine), as the API token travels with it",
                 ));
             }
             c.scalingo = Some(ScalingoConfig {
@@ -610,6 +611,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("SCALINGO_AUTH_URL"), "{e}");
+        let e = Config::from_sources(
+            None,
+            env_of(&[
+                ("SCALINGO_API_TOKEN", "t"),
+                ("SCALINGO_AUTH_URL", "http://auth.example.com"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("https://"), "{e}");
+        let local = Config::from_sources(
+            None,
+            env_of(&[
+                ("SCALINGO_API_TOKEN", "t"),
+                ("SCALINGO_AUTH_URL", "http://127.0.0.1:4600"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(local.scalingo.unwrap().auth_url, "http://127.0.0.1:4600");
     }
 
     #[test]

@@ -132,3 +132,62 @@ async fn a_refused_token_is_explained_on_the_overview_and_by_the_api() {
     assert_eq!(body["error"]["code"], "provider_error", "{body}");
     fake.stop().await;
 }
+
+#[tokio::test]
+async fn a_schedule_of_several_hours_keeps_them_when_turned_off_and_on() {
+    let fake = FakeScalingo::start(FakeOptions {
+        cluster: false,
+        ..FakeOptions::default()
+    })
+    .await
+    .unwrap();
+    fake.set_schedule("shop", true, &[0, 12]);
+    let (base, _viewer, dir) = serve(&fake, &fake.api_token()).await;
+    let store = tidemark_core::store::Store::open(&dir.path().join("data/tidemark.db"))
+        .await
+        .unwrap();
+    let admin = common::client_with(&common::token_for(&store, "ops", Role::Admin).await);
+    let url = format!("{base}/api/v1/databases/shop-osc-fr1/schedule");
+    let put = |body: serde_json::Value| admin.put(&url).json(&body).send();
+
+    let view: serde_json::Value = admin.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(view["hours"], serde_json::json!([0, 12]));
+    // The page always sends the hour; the same first hour changes nothing else.
+    assert_eq!(
+        put(serde_json::json!({"enabled": true, "hour": 0}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(fake.schedule("shop"), Some((true, vec![0, 12])));
+    assert_eq!(
+        put(serde_json::json!({"enabled": false, "hour": 0}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(fake.schedule("shop"), Some((false, vec![0, 12])));
+    assert_eq!(
+        put(serde_json::json!({"enabled": true}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(fake.schedule("shop"), Some((true, vec![0, 12])));
+    // Another hour would replace both: refused, nothing changed.
+    let res = put(serde_json::json!({"hour": 5})).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("support"),
+        "{body}"
+    );
+    assert_eq!(fake.schedule("shop"), Some((true, vec![0, 12])));
+    fake.stop().await;
+}

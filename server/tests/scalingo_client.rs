@@ -149,6 +149,19 @@ async fn every_endpoint_answers_in_its_documented_shape() {
     assert_eq!(client.backup(&shop, &done.id).await.unwrap().id, done.id);
     assert_eq!(count(&fake, "GET", &format!("/api/backups/{}", done.id)), 1);
 
+    // Ids from callers never steer a request elsewhere: they are refused before any is sent.
+    let before = fake.requests().len();
+    for id in ["../../x", "a/b", "", "x?y=1"] {
+        assert!(
+            matches!(
+                client.backup(&shop, id).await,
+                Err(ScalingoError::NotFound { .. })
+            ),
+            "{id}"
+        );
+    }
+    assert_eq!(fake.requests().len(), before);
+
     // Download: a plain GET of the signed URL, Range passed on.
     let link = client.archive_url(&shop, &done.id).await.unwrap();
     assert!(link.expose().contains("token="));

@@ -115,8 +115,12 @@ pub async fn change(
     let current = read(catalog, store, &db.id, now).await?;
     let enabled = enabled.unwrap_or(current.enabled);
     if current.kept_by_provider {
-        // Turning it on sends the hour, as Scalingo's own client does.
-        let hour = hour.or(enabled.then_some(current.hour));
+        // Turning it on sends the hour, as Scalingo's own client does; off sends none.
+        let hour = if enabled {
+            hour.or(Some(current.hour))
+        } else {
+            hour.filter(|h| *h != current.hour)
+        };
         catalog.set_own_schedule(&db.id, enabled, hour).await?;
     } else {
         let schedule = DailySchedule {

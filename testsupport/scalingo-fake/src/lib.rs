@@ -239,6 +239,15 @@ impl FakeScalingo {
             .map(|d| (d.schedule_enabled, d.schedule_hours.clone()))
     }
 
+    /// Sets a database's schedule (app name), as Scalingo's support can: several hours a day.
+    pub fn set_schedule(&self, app: &str, enabled: bool, hours: &[u8]) {
+        let mut world = lock(&self.inner.world);
+        if let Some(d) = world.dbs.iter_mut().find(|d| d.app == app) {
+            d.schedule_enabled = enabled;
+            d.schedule_hours = hours.to_vec();
+        }
+    }
+
     /// The restore times asked for a database (app name).
     pub fn pitr_restores(&self, app: &str) -> Vec<DateTime<Utc>> {
         let world = lock(&self.inner.world);

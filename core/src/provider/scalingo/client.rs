@@ -104,6 +104,23 @@ pub struct ScalingoClient {
     addon_tokens: Mutex<HashMap<String, Token>>,
 }
 
+/// An id that goes into a URL path: letters, digits, `-` and `_` only, so that no value can
+/// point the request at another resource.
+fn plain_id<'a>(what: &str, id: &'a str) -> Result<&'a str, ScalingoError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(id)
+    } else {
+        Err(ScalingoError::NotFound {
+            resource: what.to_string(),
+        })
+    }
+}
+
 fn parse<T: DeserializeOwned>(what: &str, v: serde_json::Value) -> Result<T, ScalingoError> {
     serde_json::from_value(v).map_err(|e| ScalingoError::Unexpected(format!("{what}: {e}")))
 }
@@ -295,13 +312,26 @@ impl ScalingoClient {
             addon.api.trim_end_matches('/'),
             addon.app
         );
-        // Kept in memory only, like the rest of the cache; never logged.
-        let vars: Variables = parse("variables", self.user_read(url, self.read_ttl).await?)?;
-        Ok(vars
-            .variables
-            .into_iter()
-            .find(|v| v.name == name)
-            .map(|v| Secret::new(v.value)))
+        // Only the one variable is kept (in memory, never logged), not the app's other secrets.
+        let key = format!("{url}#{name}");
+        let value = self
+            .cache
+            .get(&key, self.read_ttl, || async {
+                let vars: Variables = parse(
+                    "variables",
+                    self.user_call(Method::GET, url.clone(), None).await?,
+                )?;
+                Ok::<_, ScalingoError>(
+                    vars.variables
+                        .into_iter()
+                        .find(|v| v.name == name)
+                        .map_or(serde_json::Value::Null, |v| {
+                            serde_json::Value::String(v.value)
+                        }),
+                )
+            })
+            .await?;
+        Ok(value.as_str().map(|v| Secret::new(v.to_string())))
     }
 
     // --- Database API ---
@@ -339,6 +369,7 @@ impl ScalingoClient {
 
     /// One backup, fresh: the nested path, else the top-level one.
     pub async fn backup(&self, addon: &AddonRef, id: &str) -> Result<ApiBackup, ScalingoError> {
+        let id = plain_id("backup", id)?;
         let nested = self
             .db_call(
                 addon,
@@ -366,6 +397,7 @@ impl ScalingoClient {
         addon: &AddonRef,
         id: &str,
     ) -> Result<Secret<String>, ScalingoError> {
+        let id = plain_id("backup", id)?;
         let v = self
             .db_call(
                 addon,
@@ -437,6 +469,7 @@ impl ScalingoClient {
     }
 
     pub async fn operation(&self, addon: &AddonRef, id: &str) -> Result<Operation, ScalingoError> {
+        let id = plain_id("operation", id)?;
         let v = self
             .db_call(
                 addon,
@@ -489,6 +522,7 @@ impl ScalingoClient {
         addon: &AddonRef,
         id: &str,
     ) -> Result<(), ScalingoError> {
+        let id = plain_id("firewall rule", id)?;
         let v = self
             .db_call(
                 addon,

@@ -62,6 +62,12 @@ impl From<ScalingoError> for ProviderError {
                 field: fields.first().map(|f| f.field.clone()),
                 message: ScalingoError::Invalid(fields).to_string(),
             },
+            ScalingoError::Rejected {
+                status: 400 | 422, ..
+            } => ProviderError::Invalid {
+                field: None,
+                message: e.to_string(),
+            },
             ScalingoError::Rejected { status: 409, .. } => ProviderError::Conflict(e.to_string()),
             ScalingoError::Rejected {
                 status: 416,
@@ -223,16 +229,22 @@ impl ScalingoProvider {
             })
             .collect();
         let mut found = Vec::new();
+        let mut failure = None;
         for region in &regions {
             match self.discover_region(region).await {
                 Ok(mut f) => found.append(&mut f),
                 Err(e) => {
                     tracing::warn!(region = %region.name, error = %e, "cannot list a Scalingo region's databases");
-                    if regions.len() == 1 {
-                        return Err(e);
-                    }
+                    failure = Some(e);
                 }
             }
+        }
+        match failure {
+            // Nothing listed: say why rather than "no such database".
+            Some(e) if found.is_empty() => return Err(e),
+            // A partial list is served but not kept, so the next look asks again.
+            Some(_) => return Ok(found),
+            None => {}
         }
         *held = Some((Instant::now(), found.clone()));
         Ok(found)
@@ -272,7 +284,13 @@ impl ScalingoProvider {
             if !self.wanted(&db.name) {
                 continue;
             }
-            let addons = self.client.addons(region, &db.name).await?;
+            let addons = match self.client.addons(region, &db.name).await {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(database = %db.name, error = %e, "cannot list a Dedicated Resources database's addon");
+                    continue;
+                }
+            };
             let [addon] = addons.as_slice() else {
                 tracing::warn!(database = %db.name, addons = addons.len(), "a Dedicated Resources database should hold exactly one addon");
                 continue;
@@ -557,10 +575,12 @@ impl Provider for ScalingoProvider {
         hour: Option<u8>,
     ) -> Result<ProviderSchedule, ProviderError> {
         let f = self.find(database).await?;
-        if let Some(h) = hour {
-            let d = self.client.database(&f.addon).await?;
-            let current = &d.periodic_backups_scheduled_at;
-            if current.len() > 1 && current.first() != Some(&h) {
+        let d = self.client.database(&f.addon).await?;
+        let current = &d.periodic_backups_scheduled_at;
+        // Several backups a day are set by Scalingo's support: turning the schedule on or off
+        // keeps them, and sending one hour would replace them all, so no hour is sent.
+        let hour = match hour {
+            Some(h) if current.len() > 1 && current.first() != Some(&h) && enabled => {
                 return Err(ProviderError::NotSupported(format!(
                     "{} is backed up several times a day ({}); only Scalingo's support can change that schedule.",
                     f.database.name,
@@ -571,7 +591,15 @@ impl Provider for ScalingoProvider {
                         .join(", ")
                 )));
             }
-        }
+            _ if current.len() > 1 => None,
+            Some(_) if !enabled => {
+                return Err(ProviderError::Invalid {
+                    field: Some("hour".into()),
+                    message: "Scalingo keeps the hour of a schedule that is off: turn it on to set the hour.".into(),
+                });
+            }
+            other => other,
+        };
         let d = self.client.update_schedule(&f.addon, enabled, hour).await?;
         Ok(ProviderSchedule {
             enabled: d.periodic_backups_enabled,
