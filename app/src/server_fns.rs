@@ -100,6 +100,18 @@ pub mod ssr {
             .unwrap_or_default()
     }
 
+    /// The id of a backup or dump job just started, or why it did not start.
+    pub fn started(
+        result: Result<tidemark_core::jobs::Job, tidemark_core::jobs::dump::StartDumpError>,
+    ) -> Result<String, ServerFnError> {
+        use tidemark_core::jobs::dump::StartDumpError;
+        match result {
+            Ok(job) => Ok(job.id.to_string()),
+            Err(StartDumpError::Provider(e)) => Err(user_error(e)),
+            Err(e) => Err(ServerFnError::new(e.to_string())),
+        }
+    }
+
     /// A schedule that could not be read or changed, in a sentence.
     pub fn schedule_error(
         e: tidemark_core::schedule::service::ScheduleChangeError,
@@ -328,7 +340,6 @@ pub async fn share_job(id: String) -> Result<String, ServerFnError> {
 pub async fn trigger_backup(id: String) -> Result<String, ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::backup::start_backup;
-    use tidemark_core::jobs::dump::StartDumpError;
     use tidemark_core::provider::BackupMethod;
     let cx = ssr::context()?;
     let who = ssr::allow(&cx, Action::ManualBackup, &id).await?;
@@ -349,11 +360,7 @@ pub async fn trigger_backup(id: String) -> Result<String, ServerFnError> {
         &result.as_ref().map(|j| &j.id),
     )
     .await;
-    match result {
-        Ok(job) => Ok(job.id.to_string()),
-        Err(StartDumpError::Provider(e)) => Err(ssr::user_error(e)),
-        Err(e) => Err(ServerFnError::new(e.to_string())),
-    }
+    ssr::started(result)
 }
 
 /// Turns the daily backup on or off and sets its hour (UTC). An unchecked box sends nothing.
@@ -609,7 +616,7 @@ pub async fn list_jobs(
 #[server(prefix = "/_fn", endpoint = "start_dump")]
 pub async fn start_dump(id: String) -> Result<String, ServerFnError> {
     use tidemark_core::auth::Action;
-    use tidemark_core::jobs::dump::{StartDumpError, start_dump};
+    use tidemark_core::jobs::dump::start_dump;
     let cx = ssr::context()?;
     let who = ssr::allow(&cx, Action::Dump, &id).await?;
     let result = start_dump(&cx.jobs, &cx.catalog, &cx.config, &id, &who.0).await;
@@ -621,11 +628,7 @@ pub async fn start_dump(id: String) -> Result<String, ServerFnError> {
         &result.as_ref().map(|j| &j.id),
     )
     .await;
-    match result {
-        Ok(job) => Ok(job.id.to_string()),
-        Err(StartDumpError::Provider(e)) => Err(ssr::user_error(e)),
-        Err(e) => Err(ServerFnError::new(e.to_string())),
-    }
+    ssr::started(result)
 }
 
 #[cfg(feature = "ssr")]

@@ -3,7 +3,7 @@
 // the database's recent activity, and /jobs with its filters, at desktop and phone sizes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, screenshotPath, sql, DESKTOP, PHONE } from './support.mjs';
+import { startServer, openHydrated, launchBrowser, screenshotPath, sql, DESKTOP, PHONE } from './support.mjs';
 
 let server;
 let chrome;
@@ -18,14 +18,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function open(context, path) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}${path}`);
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
-  return { page, errors };
-}
+const open = (context, path) => openHydrated(server, context, path);
 
 test('a dump is started, downloaded, checked and restored into a new database', async () => {
   const context = await server.context(chrome.browser, { viewport: DESKTOP });

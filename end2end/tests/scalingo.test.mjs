@@ -3,7 +3,7 @@
 // keep, a Dedicated Resources database's firewall rules and reachability, and TimescaleDB's limits.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startScalingoFake, launchBrowser, screenshotPath, DESKTOP, PHONE } from './support.mjs';
+import { startServer, openHydrated, startScalingoFake, launchBrowser, screenshotPath, DESKTOP, PHONE } from './support.mjs';
 
 let fake;
 let server;
@@ -21,14 +21,7 @@ after(async () => {
   await fake?.stop();
 });
 
-async function open(context, path) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}${path}`);
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
-  return { page, errors };
-}
+const open = (context, path) => openHydrated(server, context, path);
 
 test('a Shared Resources database: its schedule at Scalingo, a manual backup, and the PITR review', async () => {
   const context = await server.context(chrome.browser, { viewport: DESKTOP });

@@ -130,6 +130,17 @@ export async function launchBrowser() {
   };
 }
 
+/** Opens `path` in a new page of `context` and waits until it is interactive; page errors are
+ * collected in `errors`. */
+export async function openHydrated(server, context, path) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}${path}`);
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  return { page, errors };
+}
+
 export function screenshotPath(name) {
   mkdirSync(artifacts, { recursive: true });
   return path.join(artifacts, `${name}.png`);

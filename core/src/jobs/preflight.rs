@@ -266,6 +266,35 @@ pub fn failures(checks: &[Check]) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn target(port: u16) -> ConnTarget {
+        ConnTarget {
+            host: "127.0.0.1".into(),
+            port,
+            user: "app".into(),
+            password: None,
+            dbname: "app".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn reachability_tells_an_open_port_from_a_closed_one_and_points_at_the_firewall() {
+        let open = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = open.local_addr().unwrap().port();
+        let ok = reachability(&target(port), true).await;
+        assert!(ok.ok, "{}", ok.message);
+        drop(open);
+        let refused = reachability(&target(port), true).await;
+        assert!(!refused.ok);
+        assert!(
+            refused.message.contains("firewall rule"),
+            "{}",
+            refused.message
+        );
+        let plain = reachability(&target(port), false).await;
+        assert!(!plain.ok);
+        assert!(!plain.message.contains("firewall"), "{}", plain.message);
+    }
+
     const LIST: &str = ";\n; Archive created at 2026-11-22 06:20:00 UTC\n;     dbname: demo\n\
         ;     Dumped from database version: 16.4 (Debian 16.4-1)\n;     Dumped by pg_dump version: 16.4 (Debian 16.4-1)\n;\n\
         2; 3079 16390 EXTENSION - hstore \n\

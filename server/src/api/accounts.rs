@@ -12,7 +12,7 @@ use tidemark_core::auth::Action;
 use tidemark_core::auth::Via;
 use tidemark_core::auth::accounts::{self, AccountError, Acting, parse_role};
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
 use crate::state::AppState;
 
@@ -31,16 +31,6 @@ impl From<AccountError> for ApiError {
             AccountError::Store(s) => ApiError::from(s),
         }
     }
-}
-
-fn body<T>(b: Result<Json<T>, JsonRejection>, what: &str) -> Result<T, ApiError> {
-    b.map(|Json(t)| t).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("The request body is not {what}: {}", e.body_text()),
-        )
-    })
 }
 
 fn acting(actor: &Actor) -> Acting<'_> {
@@ -96,7 +86,7 @@ pub async fn change_password(
     actor: Actor,
     b: Result<Json<PasswordBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    let b = body(b, "a password change")?;
+    let b = json_body(b, "a password change")?;
     accounts::change_password(state.jobs.store(), &acting(&actor), &b.current, &b.new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -146,7 +136,7 @@ pub async fn create_user(
     actor: Actor,
     b: Result<Json<NewUserBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let b = body(b, "a new user")?;
+    let b = json_body(b, "a new user")?;
     let role = parse_role("role", &b.role)?;
     let password = accounts::add_user(
         state.jobs.store(),
@@ -185,7 +175,7 @@ pub async fn change_user(
     Path(name): Path<String>,
     b: Result<Json<UserChange>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    let b = body(b, "a user change")?;
+    let b = json_body(b, "a user change")?;
     let role = b
         .role
         .as_deref()
@@ -255,7 +245,7 @@ pub async fn create_token(
     actor: Actor,
     b: Result<Json<NewTokenBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let b = body(b, "a new token")?;
+    let b = json_body(b, "a new token")?;
     let role = b
         .role
         .as_deref()

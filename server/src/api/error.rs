@@ -31,6 +31,20 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
+/// The request's JSON body, or a 422 saying it is not `what` and why.
+pub fn json_body<T>(
+    b: Result<axum::Json<T>, axum::extract::rejection::JsonRejection>,
+    what: &str,
+) -> Result<T, ApiError> {
+    b.map(|axum::Json(t)| t).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("The request body is not {what}: {}", e.body_text()),
+        )
+    })
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {

@@ -11,7 +11,7 @@ use tidemark_core::auth::Action;
 use tidemark_core::jobs::preflight::reachability;
 use tidemark_core::provider::NewFirewallRule;
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
 use crate::state::AppState;
 
@@ -79,13 +79,7 @@ pub async fn add(
     Path(db): Path<String>,
     body: Result<Json<RuleBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("The request body is not a firewall rule: {}", e.body_text()),
-        )
-    })?;
+    let body = json_body(body, "a firewall rule")?;
     actor
         .may(state.jobs.store(), Action::ChangeFirewall, Some(&db))
         .await?;

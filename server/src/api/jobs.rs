@@ -331,16 +331,7 @@ pub async fn preflight(
 fn restore_request(
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<RestoreRequest, ApiError> {
-    let Json(body) = body.map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!(
-                "The request body is not a restore request: {}",
-                e.body_text()
-            ),
-        )
-    })?;
+    let body = super::error::json_body(body, "a restore request")?;
     let target = match body.target {
         RestoreTargetKind::InPlace => RestoreTarget::InPlace,
         RestoreTargetKind::NewDatabase => match body.new_database {

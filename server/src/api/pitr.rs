@@ -68,16 +68,7 @@ pub async fn create(
     Path(db): Path<String>,
     body: Result<Json<PitrBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!(
-                "The request body is not a point-in-time restore request: {}",
-                e.body_text()
-            ),
-        )
-    })?;
+    let body = super::error::json_body(body, "a point-in-time restore request")?;
     actor
         .may(state.jobs.store(), Action::PitrRestore, Some(&db))
         .await?;

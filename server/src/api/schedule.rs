@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tidemark_core::schedule::service::{self, ScheduleChangeError, ScheduleState};
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
 use crate::state::AppState;
 use tidemark_core::auth::Action;
@@ -100,13 +100,7 @@ pub async fn put(
     Path(db): Path<String>,
     body: Result<Json<ScheduleBody>, JsonRejection>,
 ) -> Result<Json<ScheduleView>, ApiError> {
-    let Json(body) = body.map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("The request body is not a schedule: {}", e.body_text()),
-        )
-    })?;
+    let body = json_body(body, "a schedule")?;
     actor
         .may(state.jobs.store(), Action::ChangeSchedule, Some(&db))
         .await?;

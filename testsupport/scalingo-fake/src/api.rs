@@ -312,6 +312,25 @@ fn find_app(inner: &Inner, region: &str, app: &str) -> Result<crate::world::App,
         .ok_or_else(|| not_found("app"))
 }
 
+/// An app's addon, for a caller with a valid bearer token.
+fn find_addon(
+    inner: &Inner,
+    headers: &HeaderMap,
+    region: &str,
+    app: &str,
+    addon: &str,
+) -> Result<(crate::world::App, crate::world::Addon), Response> {
+    user(inner, headers)?;
+    let a = find_app(inner, region, app)?;
+    let ad = a
+        .addons
+        .iter()
+        .find(|ad| ad.id == addon)
+        .cloned()
+        .ok_or_else(|| not_found("addon"))?;
+    Ok((a, ad))
+}
+
 async fn apps(State(inner): S, Path(region): Path<String>, headers: HeaderMap) -> Answer {
     user(&inner, &headers)?;
     let world = lock(&inner.world);
@@ -340,14 +359,8 @@ async fn addon(
     Path((region, app, addon)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Answer {
-    user(&inner, &headers)?;
-    let a = find_app(&inner, &region, &app)?;
-    let ad = a
-        .addons
-        .iter()
-        .find(|ad| ad.id == addon)
-        .ok_or_else(|| not_found("addon"))?;
-    ok(json!({ "addon": addon_json(ad, &a.id) }))
+    let (a, ad) = find_addon(&inner, &headers, &region, &app, &addon)?;
+    ok(json!({ "addon": addon_json(&ad, &a.id) }))
 }
 
 async fn addon_token(
@@ -355,18 +368,12 @@ async fn addon_token(
     Path((region, app, addon)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Answer {
-    user(&inner, &headers)?;
-    let a = find_app(&inner, &region, &app)?;
-    let ad = a
-        .addons
-        .iter()
-        .find(|ad| ad.id == addon)
-        .ok_or_else(|| not_found("addon"))?;
+    let (a, ad) = find_addon(&inner, &headers, &region, &app, &addon)?;
     let exp =
         Utc::now() + chrono::Duration::from_std(inner.opts.addon_token_ttl).unwrap_or_default();
     let token = tokens::issue(&ad.id, exp);
     lock(&inner.addon_tokens).insert(token.clone(), (ad.id.clone(), exp));
-    let mut body = addon_json(ad, &a.id);
+    let mut body = addon_json(&ad, &a.id);
     body["token"] = json!(token);
     ok(json!({ "addon": body }))
 }
