@@ -286,7 +286,7 @@ mod tests {
         let refused = reachability(&target(port), true).await;
         assert!(!refused.ok);
         assert!(
-            refused.message.contains("firewall rule"),
+            refused.message.contains("Firewall rules block"),
             "{}",
             refused.message
         );
