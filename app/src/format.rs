@@ -1,32 +1,69 @@
 //! How times and sizes read on the page; the same text on the server and in the browser.
+//!
+//! Everything here formats integers only: chrono's format strings and Rust's float formatting
+//! would each add tens of kilobytes to the browser's bundle.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+
+/// "2026-11-22 10:15:04", the date and time of day of `t` with `sep` between them.
+fn date_time(t: &NaiveDateTime, sep: char) -> String {
+    format!(
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
 
 /// "2026-11-22 10:15:04 UTC".
 pub fn utc(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    format!("{} UTC", date_time(&t.naive_utc(), ' '))
 }
 
-/// Machine-readable time for `<time datetime=..>`.
+/// Machine-readable time for `<time datetime=..>`: RFC 3339 in UTC, whole seconds.
 pub fn iso(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    format!("{}Z", date_time(&t.naive_utc(), 'T'))
+}
+
+/// `scaled` divided by 10^`decimals`, rounded half up, written with that many decimals:
+/// `fixed(1234, 2)` is "12.34", `fixed(1234, 0)` is "1234".
+pub fn fixed(value: u64, scale: u32, decimals: u32) -> String {
+    let drop = 10u64.pow(scale.saturating_sub(decimals));
+    let v = (value + drop / 2) / drop;
+    if decimals == 0 {
+        return v.to_string();
+    }
+    let unit = 10u64.pow(decimals);
+    format!(
+        "{}.{:0width$}",
+        v / unit,
+        v % unit,
+        width = decimals as usize
+    )
 }
 
 /// Bytes in the units people read: "4.2 MB".
 pub fn size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
+    let mut divisor = 1u64;
     let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
+    while bytes / divisor >= 1000 && unit < UNITS.len() - 1 {
+        divisor *= 1000;
         unit += 1;
     }
     if unit == 0 {
-        format!("{bytes} B")
-    } else if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
+        return format!("{bytes} B");
+    }
+    // In tenths of the unit, rounded: one decimal under 10, none above.
+    let tenths = (u128::from(bytes) * 10 + u128::from(divisor) / 2) / u128::from(divisor);
+    let tenths = u64::try_from(tenths).unwrap_or(u64::MAX);
+    if tenths < 100 {
+        format!("{} {}", fixed(tenths, 1, 1), UNITS[unit])
     } else {
-        format!("{value:.0} {}", UNITS[unit])
+        format!("{} {}", fixed(tenths, 1, 0), UNITS[unit])
     }
 }
 
@@ -68,17 +105,39 @@ pub fn ago(t: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
 /// A UTC `datetime-local` value (or an hour, "06:00") shown at a fixed offset from UTC, for the
 /// browser to echo in its own time zone: "2026-11-22 09:30:00".
 pub fn at_offset(utc_value: &str, offset_seconds: i32) -> Option<String> {
-    let v = utc_value.trim();
-    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|p| chrono::NaiveDateTime::parse_from_str(v, p).ok())?;
-    let offset = chrono::FixedOffset::east_opt(offset_seconds)?;
-    Some(
-        naive
-            .and_utc()
-            .with_timezone(&offset)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string(),
+    let naive = parse_input(utc_value)?;
+    let shifted = naive.checked_add_signed(chrono::Duration::seconds(i64::from(offset_seconds)))?;
+    Some(date_time(&shifted, ' '))
+}
+
+/// A `datetime-local` value: "2026-11-22T08:30", with seconds or fractions of them or not.
+fn parse_input(value: &str) -> Option<NaiveDateTime> {
+    let v = value.trim();
+    let (date, time) = v.split_once('T')?;
+    let mut d = date.splitn(3, '-');
+    let (y, m, day) = (d.next()?, d.next()?, d.next()?);
+    let time = time.split_once('.').map_or(time, |(whole, fraction)| {
+        if fraction.bytes().all(|b| b.is_ascii_digit()) {
+            whole
+        } else {
+            ""
+        }
+    });
+    let mut t = time.split(':');
+    let (h, min, sec) = (t.next()?, t.next()?, t.next().unwrap_or("00"));
+    if t.next().is_some() {
+        return None;
+    }
+    let num = |s: &str, len: std::ops::RangeInclusive<usize>| {
+        (len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let year = i32::try_from(num(y, 4..=4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(m, 2..=2)?, num(day, 2..=2)?)?.and_hms_opt(
+        num(h, 2..=2)?,
+        num(min, 2..=2)?,
+        num(sec, 2..=2)?,
     )
 }
 
@@ -97,23 +156,16 @@ pub fn hour_at_offset(hour: u8, offset_seconds: i32) -> String {
 
 /// A `datetime-local` value ("2026-11-22T08:30" or with seconds) for `<input min/max/value>`.
 pub fn utc_input(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+    date_time(&t.naive_utc(), 'T')
 }
 
 /// What a `datetime-local` input labelled UTC sends, as RFC 3339 in UTC. Anything that already
 /// carries an offset, or is not a date, is passed on for the server to judge.
 pub fn utc_input_to_rfc3339(value: &str) -> String {
-    let v = value.trim();
-    for pattern in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(v, pattern) {
-            return iso(&naive.and_utc());
-        }
+    match parse_input(value) {
+        Some(naive) => iso(&naive.and_utc()),
+        None => value.trim().to_string(),
     }
-    v.to_string()
 }
 
 #[cfg(test)]
@@ -135,6 +187,8 @@ mod tests {
             Some("2026-11-21 19:15:00")
         );
         assert_eq!(at_offset("yesterday", 0), None);
+        assert_eq!(at_offset("2026-13-01T00:00", 0), None);
+        assert_eq!(at_offset("2026-11-22T08:30:05:01", 0), None);
         assert_eq!(hour_at_offset(6, 3600), "07:00");
         assert_eq!(hour_at_offset(23, 5 * 3600 + 1800), "04:30 the next day");
         assert_eq!(hour_at_offset(0, -3600), "23:00 the day before");
@@ -162,6 +216,20 @@ mod tests {
         assert_eq!(size(4_200_000), "4.2 MB");
         assert_eq!(size(143_000), "143 kB");
         assert_eq!(size(31_000_000_000), "31 GB");
+        assert_eq!(size(1_000), "1.0 kB");
+        assert_eq!(size(9_960), "10 kB");
+        assert_eq!(size(999_999), "1000 kB");
+        assert_eq!(size(u64::MAX), "18446744 TB");
+    }
+
+    #[test]
+    fn fixed_point_numbers_round_half_up() {
+        assert_eq!(fixed(1234, 2, 2), "12.34");
+        assert_eq!(fixed(1234, 2, 1), "12.3");
+        assert_eq!(fixed(1235, 2, 1), "12.4");
+        assert_eq!(fixed(1250, 2, 0), "13");
+        assert_eq!(fixed(5, 2, 2), "0.05");
+        assert_eq!(fixed(0, 1, 1), "0.0");
     }
 
     #[test]
@@ -174,6 +242,7 @@ mod tests {
         );
         assert_eq!(span(&a, &(a + chrono::Duration::hours(50))), "2 days 2 h");
         assert_eq!(utc(&a), "2026-11-22 00:00:00 UTC");
+        assert_eq!(iso(&a), "2026-11-22T00:00:00Z");
     }
 
     #[test]
@@ -190,7 +259,12 @@ mod tests {
             utc_input_to_rfc3339("2026-11-22T08:30:05+02:00"),
             "2026-11-22T08:30:05+02:00"
         );
+        assert_eq!(
+            utc_input_to_rfc3339("2026-11-22T08:30:05.250"),
+            "2026-11-22T08:30:05Z"
+        );
         assert_eq!(utc_input_to_rfc3339("soon"), "soon");
+        assert_eq!(utc_input_to_rfc3339("2026-02-30T08:30"), "2026-02-30T08:30");
         let a = Utc.with_ymd_and_hms(2026, 11, 22, 8, 30, 5).unwrap();
         assert_eq!(utc_input(&a), "2026-11-22T08:30:05");
     }

@@ -7,6 +7,8 @@ mod live;
 pub mod model;
 mod pages;
 pub mod server_fns;
+#[cfg(feature = "hydrate")]
+mod upload;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -58,6 +60,8 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Tidemark".to_string() } else { format!("{page} · Tidemark") }/>
         <Router>
+            // The browser, not the router, follows this link: it moves the focus to the content.
+            <a href="#content" target="_self" class="skip-link">"Skip to content"</a>
             <header class="topbar">
                 <a href="/" class="brand">
                     <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
@@ -76,7 +80,7 @@ pub fn App() -> impl IntoView {
                     </form>
                 </nav>
             </header>
-            <main id="content">
+            <main id="content" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Overview ssr=SsrMode::Async/>
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>

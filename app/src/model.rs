@@ -179,10 +179,13 @@ pub struct JobProgress {
 }
 
 impl JobProgress {
-    pub fn percent(&self) -> Option<f64> {
+    /// How far along, in tenths of a percent (1000 is done), when the total is known.
+    pub fn per_mille(&self) -> Option<u64> {
         match self.total {
-            Some(0) => Some(100.0),
-            Some(t) => Some(self.done.min(t) as f64 * 100.0 / t as f64),
+            Some(0) => Some(1000),
+            Some(t) => Some(
+                u64::try_from(u128::from(self.done.min(t)) * 1000 / u128::from(t)).unwrap_or(1000),
+            ),
             None => None,
         }
     }
@@ -309,6 +312,56 @@ pub struct FirewallView {
     pub managed_ranges: Vec<ManagedRange>,
     /// The most rules a database can have.
     pub max_rules: usize,
+}
+
+/// What a restore reads, as the restore form sends it: `dump:<job id>` or `upload:<upload id>`
+/// (an uploaded file, or a backup made ready).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RestoreFrom {
+    Dump(String),
+    Upload(String),
+}
+
+impl RestoreFrom {
+    pub fn parse(value: &str) -> Option<RestoreFrom> {
+        let (kind, id) = value.trim().split_once(':')?;
+        let id = id.trim();
+        if id.is_empty() {
+            return None;
+        }
+        match kind {
+            "dump" => Some(RestoreFrom::Dump(id.to_string())),
+            "upload" => Some(RestoreFrom::Upload(id.to_string())),
+            _ => None,
+        }
+    }
+
+    pub fn value(&self) -> String {
+        match self {
+            RestoreFrom::Dump(id) => format!("dump:{id}"),
+            RestoreFrom::Upload(id) => format!("upload:{id}"),
+        }
+    }
+}
+
+/// A dump kept on the server, ready to restore: an uploaded file, or a backup's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StagedDump {
+    pub upload_id: String,
+    /// `custom`, `tar_gz` (taken out of an archive) or `directory`.
+    pub received_as: String,
+    pub size_bytes: u64,
+}
+
+#[cfg(feature = "ssr")]
+impl StagedDump {
+    pub fn from_upload(up: &tidemark_core::jobs::upload::Upload) -> StagedDump {
+        StagedDump {
+            upload_id: up.id.clone(),
+            received_as: up.received_as.received_as().to_string(),
+            size_bytes: up.size_bytes,
+        }
+    }
 }
 
 /// One check made before a restore.

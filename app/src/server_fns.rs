@@ -633,16 +633,22 @@ pub async fn start_dump(id: String) -> Result<String, ServerFnError> {
 
 #[cfg(feature = "ssr")]
 fn restore_request(
-    source_job: String,
+    source: String,
     target: String,
     new_database: Option<String>,
     confirm_name: Option<String>,
 ) -> Result<tidemark_core::jobs::restore::RestoreRequest, ServerFnError> {
     use tidemark_core::jobs::restore::{RestoreRequest, RestoreSource, RestoreTarget};
     let given = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    if source_job.trim().is_empty() {
-        return Err(ServerFnError::new("Choose the dump to restore."));
-    }
+    let source = match crate::model::RestoreFrom::parse(&source) {
+        Some(crate::model::RestoreFrom::Dump(job)) => RestoreSource::DumpJob(job),
+        Some(crate::model::RestoreFrom::Upload(upload)) => RestoreSource::Upload(upload),
+        None => {
+            return Err(ServerFnError::new(
+                "Choose what to restore: a dump, a backup made ready, or an uploaded file.",
+            ));
+        }
+    };
     let confirm_name = given(confirm_name);
     let target = match target.as_str() {
         "in_place" => RestoreTarget::InPlace,
@@ -656,18 +662,49 @@ fn restore_request(
         }
     };
     Ok(RestoreRequest {
-        source: RestoreSource::DumpJob(source_job.trim().to_string()),
+        source,
         confirm: target == RestoreTarget::InPlace && confirm_name.is_some(),
         target,
         confirm_name,
     })
 }
 
+/// Makes a backup ready to restore: its dump is taken out of its archive and kept as an upload.
+#[server(prefix = "/_fn", endpoint = "stage_backup")]
+pub async fn stage_backup(
+    id: String,
+    backup: String,
+) -> Result<crate::model::StagedDump, ServerFnError> {
+    use tidemark_core::auth::Action;
+    use tidemark_core::jobs::staging::{StageError, stage_backup};
+    let cx = ssr::context()?;
+    let who = ssr::allow(&cx, Action::Upload, &id).await?;
+    let result = stage_backup(
+        &cx.catalog,
+        cx.jobs.store(),
+        &cx.config,
+        &id,
+        &who.0,
+        &backup,
+    )
+    .await;
+    match result {
+        Ok(up) => Ok(crate::model::StagedDump::from_upload(&up)),
+        Err(StageError::Upload(e)) if !e.is_client_error() => {
+            tracing::error!(error = %e, database = %id, "cannot make a backup ready to restore");
+            Err(ServerFnError::new(
+                "The backup could not be made ready; the server log says why.",
+            ))
+        }
+        Err(e) => Err(ServerFnError::new(e.to_string())),
+    }
+}
+
 /// The checks a restore would make, without starting it.
 #[server(prefix = "/_fn", endpoint = "restore_preflight")]
 pub async fn restore_preflight(
     id: String,
-    source_job: String,
+    source: String,
     target: String,
     new_database: Option<String>,
     confirm_name: Option<String>,
@@ -675,7 +712,7 @@ pub async fn restore_preflight(
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::restore::preflight_restore;
     let cx = ssr::context()?;
-    let request = restore_request(source_job, target, new_database, confirm_name)?;
+    let request = restore_request(source, target, new_database, confirm_name)?;
     let action = match request.target {
         tidemark_core::jobs::restore::RestoreTarget::InPlace => Action::RestoreInPlace,
         _ => Action::RestoreIntoNewDatabase,
@@ -698,7 +735,7 @@ pub async fn restore_preflight(
 #[server(prefix = "/_fn", endpoint = "start_restore")]
 pub async fn start_restore(
     id: String,
-    source_job: String,
+    source: String,
     target: String,
     new_database: Option<String>,
     confirm_name: Option<String>,
@@ -706,7 +743,7 @@ pub async fn start_restore(
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::restore::{RestoreTarget, start_restore};
     let cx = ssr::context()?;
-    let request = restore_request(source_job, target, new_database, confirm_name)?;
+    let request = restore_request(source, target, new_database, confirm_name)?;
     let action = match request.target {
         RestoreTarget::InPlace => Action::RestoreInPlace,
         RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,

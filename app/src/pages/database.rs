@@ -12,12 +12,12 @@ use super::{LoadError, error_text};
 use crate::format;
 use crate::model::{
     Backup, BackupMethod, BackupStatus, BackupsTab, FirewallView, Hosting, PitrWindow, Provider,
-    SafetyCopy, Schedule,
+    RestoreFrom, SafetyCopy, Schedule, StagedDump,
 };
 use crate::server_fns::{
     AddFirewallRule, DiscardSafetyCopy, RemoveFirewallRule, SaveSchedule, StartDump, StartPitr,
     StartRestore, TriggerBackup, check_reachability, list_jobs, load_backups_tab,
-    restore_preflight,
+    restore_preflight, stage_backup,
 };
 
 #[component]
@@ -107,6 +107,7 @@ fn Tab(
         .timescaledb
         .then(|| view! { <TimescaleNotes provider=database.provider/> });
     let dedicated = database.hosting == Hosting::ScalingoDedicated;
+    let restorable = backups.clone();
     view! {
         <Title text=format!("{} · Backups", database.name)/>
         <nav class="crumbs" aria-label="Breadcrumb">
@@ -133,21 +134,21 @@ fn Tab(
         } else {
             view! { <BackupsBlock database=database.id.clone() backups manual=database.features.manual_backups schedule saved/> }.into_any()
         }}
-        {database.features.dumps.then(|| view! { <DumpsBlock database=database.id.clone() name=database.main_database.clone()/> })}
+        {database.features.dumps.then(|| view! { <DumpsBlock database=database.id.clone() name=database.main_database.clone() backups=restorable/> })}
         {firewall}
         {timescale}
         <super::RecentActivity database=database.id.clone()/>
     }
 }
 
-/// Where `t` falls between `from` and `to`, in percent.
-fn position(t: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> f64 {
+/// Where `t` falls between `from` and `to`, in tenths of a percent.
+fn position(t: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> u64 {
     let total = (*to - *from).num_milliseconds();
     if total <= 0 {
-        return 100.0;
+        return 1000;
     }
     let at = (*t - *from).num_milliseconds().clamp(0, total);
-    (at as f64 * 100.0 / total as f64 * 10.0).round() / 10.0
+    u64::try_from((i128::from(at) * 1000 + i128::from(total) / 2) / i128::from(total)).unwrap_or(0)
 }
 
 #[component]
@@ -170,7 +171,7 @@ fn PitrBlock(
                 .filter_map(|b| b.finished_at)
                 .filter(|t| *t >= earliest && *t <= latest)
                 .map(|t| {
-                    let left = format!("left: {}%", position(&t, &earliest, &latest));
+                    let left = format!("left: {}%", format::fixed(position(&t, &earliest, &latest), 1, 1));
                     let label = format!("Backup finished {}", format::utc(&t));
                     view! { <span class="timeline-mark" style=left title=label.clone() aria-label=label></span> }
                 })
@@ -530,16 +531,18 @@ fn size_chart(backups: &[Backup]) -> Option<impl IntoView + use<>> {
     done.sort_by_key(|(t, _)| *t);
     let done: Vec<_> = done.into_iter().rev().take(30).rev().collect();
     let max = done.iter().map(|(_, s)| *s).max().unwrap_or(1).max(1);
-    let width = 100.0 / done.len() as f64;
+    // In hundredths of the chart's 100 x 40 box.
+    let n = done.len() as u64;
+    let width = 10_000 / n;
     let bars = done
         .iter()
         .enumerate()
         .map(|(i, (t, size))| {
-            let h = (*size as f64 / max as f64 * 36.0).max(1.0);
+            let h = (u128::from(*size) * 3600 / u128::from(max)).max(100) as u64;
             let title = format!("{}: {}", format::utc(t), format::size(*size));
             view! {
-                <rect x=format!("{:.2}", i as f64 * width + width * 0.15) y=format!("{:.2}", 40.0 - h)
-                    width=format!("{:.2}", width * 0.7) height=format!("{h:.2}")>
+                <rect x=format::fixed(i as u64 * width + width * 15 / 100, 2, 2) y=format::fixed(4000 - h, 2, 2)
+                    width=format::fixed(width * 70 / 100, 2, 2) height=format::fixed(h, 2, 2)>
                     <title>{title}</title>
                 </rect>
             }
@@ -563,10 +566,10 @@ fn size_chart(backups: &[Backup]) -> Option<impl IntoView + use<>> {
     })
 }
 
-/// Dumps and restores: start a dump, or restore a finished one into a new database or in place,
-/// with the checks shown before anything starts.
+/// Dumps and restores: start a dump, or restore a finished dump, a backup or a file from the
+/// user's computer, into a new database or in place, with the checks shown before anything starts.
 #[component]
-fn DumpsBlock(database: String, name: String) -> impl IntoView {
+fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -> impl IntoView {
     let dump = ServerAction::<StartDump>::new();
     follow_job(dump);
     let restore = ServerAction::<StartRestore>::new();
@@ -582,8 +585,27 @@ fn DumpsBlock(database: String, name: String) -> impl IntoView {
             )
         },
     );
-    let (source, target, new_db, typed) = (
-        RwSignal::new(String::new()),
+    // Where the restore reads from: a dump job, or a dump kept on the server (a backup made
+    // ready, or an uploaded file).
+    let from = RwSignal::new("dump");
+    let dump_choice = RwSignal::new(String::new());
+    let staged = RwSignal::new(None::<Result<StagedDump, String>>);
+    let source = move || match from.get() {
+        "dump" => Some(dump_choice.get())
+            .filter(|d| !d.is_empty())
+            .map(|d| RestoreFrom::Dump(d).value()),
+        _ => staged
+            .get()
+            .and_then(Result::ok)
+            .map(|s| RestoreFrom::Upload(s.upload_id).value()),
+    };
+    let choose = move |kind: &'static str| {
+        move |_| {
+            from.set(kind);
+            staged.set(None);
+        }
+    };
+    let (target, new_db, typed) = (
         RwSignal::new("new_database".to_string()),
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
@@ -592,7 +614,7 @@ fn DumpsBlock(database: String, name: String) -> impl IntoView {
     let check = Action::new(move |_: &()| {
         let (id, s, t, n, c) = (
             check_db.clone(),
-            source.get_untracked(),
+            untrack(source).unwrap_or_default(),
             target.get_untracked(),
             new_db.get_untracked(),
             typed.get_untracked(),
@@ -601,10 +623,16 @@ fn DumpsBlock(database: String, name: String) -> impl IntoView {
     });
     let in_place = move || target.get() == "in_place";
     let (dump_id, restore_id) = (database.clone(), database.clone());
+    let (backup_db, file_db) = (database.clone(), database);
     let typed_ok = {
         let name = name.clone();
         move || !in_place() || typed.get() == name
     };
+    let logical: Vec<Backup> = backups
+        .into_iter()
+        .filter(|b| b.status == BackupStatus::Done)
+        .filter(|b| matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic))
+        .collect();
     view! {
         <section class="block" aria-labelledby="dumps-title" data-testid="dumps">
             <div class="block-head">
@@ -618,33 +646,37 @@ fn DumpsBlock(database: String, name: String) -> impl IntoView {
             <p class="muted small">
                 "A dump is a pg_dump of " <code>{name.clone()}</code> " in custom format, kept on this server and downloadable from its job's page."
             </p>
-            <h3>"Restore a dump"</h3>
+            <h3>"Restore"</h3>
             <ActionForm action=restore attr:class="restore-form" attr:data-testid="restore-form">
                 <input type="hidden" name="id" value=restore_id/>
-                <label for="restore-source">"Dump"</label>
-                <Suspense fallback=|| view! { <span class="muted">"Loading dumps…"</span> }>
-                    {move || Suspend::new(async move {
-                        let list = dumps.await.unwrap_or_default();
-                        let list: Vec<_> = list.into_iter().filter(|j| j.artifact.is_some()).collect();
-                        if let Some(first) = list.first() {
-                            source.set(first.id.clone());
-                        }
-                        let options = list
-                            .into_iter()
-                            .map(|j| {
-                                let size = j.artifact.as_ref().map(|a| format::size(a.size_bytes)).unwrap_or_default();
-                                let label = format!("{} · {} · {}", j.database, format::utc(&j.queued_at), size);
-                                view! { <option value=j.id.clone()>{label}</option> }
-                            })
-                            .collect_view();
-                        view! {
-                            <select id="restore-source" name="source_job" required data-testid="restore-source"
-                                on:change=move |ev| source.set(event_target_value(&ev))>
-                                {options}
-                            </select>
-                        }
+                <input type="hidden" name="source" prop:value=move || source().unwrap_or_default()/>
+                <fieldset class="choice">
+                    <legend>"From"</legend>
+                    <label class="check">
+                        <input type="radio" name="from" value="dump" checked on:change=choose("dump") data-testid="restore-from-dump"/>
+                        " a dump"
+                    </label>
+                    <Show when=move || from.get() == "dump">
+                        <DumpChoice dumps chosen=dump_choice/>
+                    </Show>
+                    {(!logical.is_empty()).then(|| view! {
+                        <label class="check">
+                            <input type="radio" name="from" value="backup" on:change=choose("backup") data-testid="restore-from-backup"/>
+                            " a backup"
+                        </label>
                     })}
-                </Suspense>
+                    <Show when=move || from.get() == "backup">
+                        <BackupChoice database=backup_db.clone() backups=logical.clone() staged/>
+                    </Show>
+                    <label class="check">
+                        <input type="radio" name="from" value="file" on:change=choose("file") data-testid="restore-from-file"/>
+                        " a file from your computer"
+                    </label>
+                    <Show when=move || from.get() == "file">
+                        <FileChoice database=file_db.clone() staged/>
+                    </Show>
+                    <StagedStatus staged/>
+                </fieldset>
                 <fieldset class="choice">
                     <legend>"Into"</legend>
                     <label class="check">
@@ -668,9 +700,10 @@ fn DumpsBlock(database: String, name: String) -> impl IntoView {
                 </fieldset>
                 <div class="form-actions">
                     <button class="button button-quiet-ink" type="button" data-testid="restore-check"
+                        disabled=move || source().is_none()
                         on:click=move |_| { check.dispatch(()); }>"Check first"</button>
                     <button class="button button-danger" type="submit" data-testid="restore-start"
-                        disabled=move || restore.pending().get() || !typed_ok()>"Restore"</button>
+                        disabled=move || restore.pending().get() || source().is_none() || !typed_ok()>"Restore"</button>
                 </div>
             </ActionForm>
             {move || check.value().get().map(|r| match r {
@@ -686,6 +719,148 @@ fn DumpsBlock(database: String, name: String) -> impl IntoView {
             })}
             {action_error(restore)}
         </section>
+    }
+}
+
+/// The finished dumps to restore from; the first is chosen until another is.
+#[component]
+fn DumpChoice(
+    dumps: Resource<Result<Vec<crate::model::Job>, ServerFnError>>,
+    chosen: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <span class="muted">"Loading dumps…"</span> }>
+            {move || Suspend::new(async move {
+                let list = dumps.await.unwrap_or_default();
+                let list: Vec<_> = list.into_iter().filter(|j| j.artifact.is_some()).collect();
+                if list.is_empty() {
+                    return view! { <p class="muted small" data-testid="no-dumps">"No finished dump yet: start one above, or restore a backup or a file."</p> }.into_any();
+                }
+                if chosen.get_untracked().is_empty() {
+                    chosen.set(list[0].id.clone());
+                }
+                let options = list
+                    .into_iter()
+                    .map(|j| {
+                        let size = j.artifact.as_ref().map(|a| format::size(a.size_bytes)).unwrap_or_default();
+                        let label = format!("{} · {} · {}", j.database, format::utc(&j.queued_at), size);
+                        view! { <option value=j.id.clone()>{label}</option> }
+                    })
+                    .collect_view();
+                view! {
+                    <select id="restore-source" aria-label="Dump to restore" required data-testid="restore-source"
+                        on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        {options}
+                    </select>
+                }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+/// A logical backup to restore: made ready on the server (its dump taken out of the archive)
+/// before the checks and the restore can use it.
+#[component]
+fn BackupChoice(
+    database: String,
+    backups: Vec<Backup>,
+    staged: RwSignal<Option<Result<StagedDump, String>>>,
+) -> impl IntoView {
+    let chosen = RwSignal::new(backups.first().map(|b| b.id.clone()).unwrap_or_default());
+    let prepare = Action::new(move |backup: &String| {
+        let (id, backup) = (database.clone(), backup.clone());
+        async move { stage_backup(id, backup).await }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = prepare.value().get() {
+            staged.set(Some(r.map_err(|e| error_text(&e))));
+        }
+    });
+    let options = backups
+        .into_iter()
+        .map(|b| {
+            let size = b.size_bytes.map(format::size).unwrap_or_default();
+            let label = format!("{} · {} · {}", b.id, format::utc(&b.created_at), size);
+            view! { <option value=b.id.clone()>{label}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="source-pick">
+            <select aria-label="Backup to restore" data-testid="restore-backup"
+                on:change=move |ev| { chosen.set(event_target_value(&ev)); staged.set(None); }>
+                {options}
+            </select>
+            <button class="button button-quiet-ink" type="button" data-testid="restore-backup-ready"
+                disabled=move || prepare.pending().get()
+                on:click=move |_| { prepare.dispatch(chosen.get_untracked()); }>
+                {move || if prepare.pending().get() { "Making it ready…" } else { "Use this backup" }}
+            </button>
+        </div>
+    }
+}
+
+/// A dump file from the user's computer, sent to the server as soon as it is chosen.
+#[component]
+fn FileChoice(
+    database: String,
+    staged: RwSignal<Option<Result<StagedDump, String>>>,
+) -> impl IntoView {
+    let sending = RwSignal::new(None::<String>);
+    let on_pick = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let input: web_sys::HtmlInputElement = event_target(&ev);
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            sending.set(Some(format!(
+                "Sending {} ({})…",
+                file.name(),
+                format::size(file.size() as u64)
+            )));
+            staged.set(None);
+            let id = database.clone();
+            leptos::task::spawn_local(async move {
+                let result = crate::upload::send(&id, file.unchecked_into()).await;
+                sending.set(None);
+                staged.set(Some(result));
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, &database, staged);
+    };
+    view! {
+        <div class="source-pick">
+            <input type="file" aria-label="Dump file to restore" data-testid="restore-file"
+                accept=".dump,.pgdump,.backup,.tar.gz,.tgz,application/gzip,application/octet-stream"
+                on:change=on_pick/>
+            <span class="muted small" role="status">{move || sending.get()}</span>
+        </div>
+        <p class="muted small">"pg_dump's custom format, or a .tar.gz archive holding one, such as a downloaded backup."</p>
+    }
+}
+
+/// What a backup made ready or an uploaded file turned out to be, or why it was refused.
+#[component]
+fn StagedStatus(staged: RwSignal<Option<Result<StagedDump, String>>>) -> impl IntoView {
+    move || {
+        staged.get().map(|r| match r {
+            Ok(s) => {
+                let how = match s.received_as.as_str() {
+                    "tar_gz" => "taken out of its archive",
+                    "directory" => "a directory-format dump taken out of its archive",
+                    _ => "pg_dump's custom format",
+                };
+                view! {
+                    <p class="ok-text" role="status" data-testid="restore-staged">
+                        "Ready to restore: " {format::size(s.size_bytes)} ", " {how} "."
+                    </p>
+                }
+                .into_any()
+            }
+            Err(message) => view! { <p class="notice notice-error" role="alert" data-testid="restore-staged-error">{message}</p> }.into_any(),
+        })
     }
 }
 
@@ -839,10 +1014,12 @@ mod tests {
     fn marks_sit_in_proportion_on_the_timeline() {
         let a = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
         let b = a + chrono::Duration::hours(10);
-        assert_eq!(position(&a, &a, &b), 0.0);
-        assert_eq!(position(&(a + chrono::Duration::hours(1)), &a, &b), 10.0);
-        assert_eq!(position(&b, &a, &b), 100.0);
-        assert_eq!(position(&(b + chrono::Duration::hours(1)), &a, &b), 100.0);
-        assert_eq!(position(&a, &a, &a), 100.0);
+        assert_eq!(position(&a, &a, &b), 0);
+        assert_eq!(position(&(a + chrono::Duration::hours(1)), &a, &b), 100);
+        assert_eq!(position(&(a + chrono::Duration::seconds(1)), &a, &b), 0);
+        assert_eq!(position(&(a + chrono::Duration::seconds(20)), &a, &b), 1);
+        assert_eq!(position(&b, &a, &b), 1000);
+        assert_eq!(position(&(b + chrono::Duration::hours(1)), &a, &b), 1000);
+        assert_eq!(position(&a, &a, &a), 1000);
     }
 }

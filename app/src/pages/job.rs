@@ -54,6 +54,7 @@ pub fn JobPageView() -> impl IntoView {
             <section class="empty-page" data-testid="job-not-found">
                 <h1>"Job not found"</h1>
                 <p>"There is no job with the id " <code>{id()}</code> "."</p>
+                <a class="link-button" href="/jobs">"See all jobs"</a>
             </section>
         }
         .into_any()
@@ -205,7 +206,7 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
 
     let title = format!("{} of {}", kind_label(&job.kind), job.database);
     let artifact = job.artifact.clone();
-    let percent = move || progress.get().and_then(|p| p.percent());
+    let per_mille = move || progress.get().and_then(|p| p.per_mille());
     view! {
         <Title text=title.clone()/>
         {(!shared).then(|| view! {
@@ -232,13 +233,13 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
                 role="progressbar"
                 aria-valuemin="0"
                 aria-valuemax="100"
-                aria-valuenow=move || percent().map(|p| format!("{p:.0}"))
+                aria-valuenow=move || per_mille().map(|p| format::fixed(p, 1, 0))
                 aria-label="Job progress"
             >
-                <div class="progress-fill" style=move || format!("width: {:.1}%", percent().unwrap_or(if finished() { 100.0 } else { 0.0 }))></div>
+                <div class="progress-fill" style=move || format!("width: {}%", format::fixed(per_mille().unwrap_or(if finished() { 1000 } else { 0 }), 1, 1))></div>
             </div>
             <p aria-live="polite" data-testid="job-progress">
-                <strong>{move || percent().map(|p| format!("{p:.0}% · ")).unwrap_or_default()}</strong>
+                <strong>{move || per_mille().map(|p| format!("{}% · ", format::fixed(p, 1, 0))).unwrap_or_default()}</strong>
                 {move || progress.get().map(|p| p.phase).unwrap_or_else(|| "waiting to start".into())}
                 {move || progress.get().map(|p| {
                     let counts = counts_text(&p);

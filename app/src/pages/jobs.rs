@@ -120,7 +120,7 @@ pub fn RecentActivity(database: String) -> impl IntoView {
         <section class="block" aria-labelledby="activity-title" data-testid="recent-activity">
             <div class="block-head">
                 <h2 id="activity-title">"Recent activity"</h2>
-                <a href=all>"All jobs"</a>
+                <a class="link-button" href=all>"All jobs"</a>
             </div>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -19,7 +19,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="empty-page">
             <h1>"Nothing here"</h1>
             <p>"This address does not match any page of Tidemark."</p>
-            <a href="/">"See all databases"</a>
+            <a class="link-button" href="/">"See all databases"</a>
         </section>
     }
 }
@@ -33,7 +33,7 @@ pub fn DatabaseNotFound(id: String) -> impl IntoView {
         <section class="empty-page" data-testid="database-not-found">
             <h1>"Database not found"</h1>
             <p>"There is no database with the id " <code>{id}</code> " in this Tidemark."</p>
-            <a href="/">"See all databases"</a>
+            <a class="link-button" href="/">"See all databases"</a>
         </section>
     }
 }

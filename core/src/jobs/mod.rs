@@ -11,6 +11,7 @@ mod progress;
 pub mod restore;
 mod runner;
 pub mod scheduler;
+pub mod staging;
 pub mod timescale;
 pub mod upload;
 

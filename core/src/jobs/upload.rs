@@ -23,6 +23,18 @@ pub enum DumpKind {
     Unknown,
 }
 
+impl DumpKind {
+    /// How an upload was received, as the API and the pages name it: `custom`, `tar_gz` (a dump
+    /// taken out of an archive) or `directory` (a directory-format dump taken out of one).
+    pub fn received_as(self) -> &'static str {
+        match self {
+            DumpKind::Gzip => "tar_gz",
+            DumpKind::Directory => "directory",
+            _ => "custom",
+        }
+    }
+}
+
 /// Recognises a dump from its first bytes.
 pub fn sniff(head: &[u8]) -> DumpKind {
     if head.starts_with(b"PGDMP") {

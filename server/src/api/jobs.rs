@@ -432,7 +432,7 @@ pub async fn upload(
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     use futures_util::TryStreamExt;
-    use tidemark_core::jobs::upload::{DumpKind, UploadError, receive};
+    use tidemark_core::jobs::upload::{UploadError, receive};
     actor
         .may(state.jobs.store(), Action::Upload, Some(&db))
         .await?;
@@ -467,11 +467,7 @@ pub async fn upload(
     })?;
     let view = UploadView {
         upload_id: up.id,
-        received_as: match up.received_as {
-            DumpKind::Gzip => "tar_gz",
-            DumpKind::Directory => "directory",
-            _ => "custom",
-        },
+        received_as: up.received_as.received_as(),
         size_bytes: up.size_bytes,
     };
     Ok((StatusCode::CREATED, Json(view)).into_response())
