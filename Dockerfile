@@ -16,7 +16,7 @@ COPY end2end/package.json end2end/package-lock.json end2end/
 RUN cd end2end && npm ci --no-audit --no-fund
 COPY . .
 ENV PATH=/src/end2end/node_modules/.bin:$PATH
-RUN cargo leptos build --release --cargo-locked
+RUN cargo leptos build --release --precompress --split --cargo-locked
 
 FROM debian:bookworm-slim
 RUN apt-get update \

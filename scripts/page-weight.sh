@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
 export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-cargo leptos build --release --cargo-locked
+cargo leptos build --release --precompress --split --cargo-locked
 TIDEMARK_BIN="$PWD/target/release/tidemark" TIDEMARK_SITE_ROOT="$PWD/target/site" \
   node end2end/weight.mjs

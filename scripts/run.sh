@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 echo "==> Building Tidemark (release)"
-cargo leptos build --release
+cargo leptos build --release --precompress --split
 
 # PostgreSQL runs as the 'postgres' user when Tidemark runs as root; that user must be able to reach
 # the data directory. A checkout under /root is not reachable, so use /var/lib/tidemark there.

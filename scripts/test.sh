@@ -21,7 +21,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 step "format" cargo fmt --all -- --check
 step "lints (server)" cargo clippy --locked -p tidemark-core -p tidemark-app -p tidemark-server -p tidemark-scalingo-fake --all-targets -- -D warnings
 step "lints (browser)" cargo clippy --locked -p tidemark-frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
-step "build (frontend)" cargo leptos build --frontend-only --cargo-locked
+step "build (frontend)" cargo leptos build --frontend-only --split --cargo-locked
 # The server's integration tests make cargo build target/debug/tidemark, which the browser tests run.
 step "unit + integration tests" cargo test --locked -p tidemark-core -p tidemark-app -p tidemark-server -p tidemark-scalingo-fake
 # The browser tests start the Scalingo API test server on its own.

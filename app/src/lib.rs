@@ -6,6 +6,7 @@ pub mod format;
 mod live;
 pub mod model;
 mod pages;
+mod routes;
 pub mod server_fns;
 #[cfg(feature = "hydrate")]
 mod upload;
@@ -13,7 +14,7 @@ mod upload;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 /// The nonce the server put in this response's content security policy; the inline scripts of
 /// hydration carry it.
@@ -82,14 +83,14 @@ pub fn App() -> impl IntoView {
             </header>
             <main id="content" tabindex="-1">
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") view=pages::Overview ssr=SsrMode::Async/>
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>
-                    <Route path=path!("/jobs") view=pages::JobsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/jobs/:id") view=pages::JobPageView ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=pages::LoginPage/>
-                    <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=pages::AdminPage ssr=SsrMode::Async/>
-                    <Route path=path!("/s/:token") view=pages::SharedJobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<routes::OverviewRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs") view={Lazy::<routes::JobsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs/:id") view={Lazy::<routes::JobRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<routes::LoginRoute>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<routes::AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<routes::AdminRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/s/:token") view={Lazy::<routes::SharedJobRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

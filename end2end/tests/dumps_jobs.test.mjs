@@ -1,8 +1,12 @@
 // Dumps and restores from the Backups tab, and the jobs pages: a dump started and downloaded, its
 // restore checked then run into a new database, an in-place restore held until the name is typed,
-// the database's recent activity, and /jobs with its filters, at desktop and phone sizes.
+// restores of a backup and of a file sent from the browser, the database's recent activity, and
+// /jobs with its filters, at desktop and phone sizes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startServer, openHydrated, launchBrowser, screenshotPath, sql, DESKTOP, PHONE } from './support.mjs';
 
 let server;
@@ -88,4 +92,77 @@ test('recent activity and /jobs list the jobs, filtered, on a desktop and a phon
     await small.screenshot({ path: screenshotPath(`${name}-375x812`), fullPage: true });
   }
   await phone.close();
+});
+
+/** Takes a manual backup through the API and waits for it. */
+async function manualBackup() {
+  const res = await server.fetch(`${server.url}/api/v1/databases/demo/backups`, { method: 'POST' });
+  assert.equal(res.status, 202);
+  const { id } = await res.json();
+  for (let i = 0; i < 240; i++) {
+    const job = await (await server.fetch(`${server.url}/api/v1/jobs/${id}`)).json();
+    if (job.state === 'succeeded') return;
+    assert.ok(job.state === 'queued' || job.state === 'running', `the backup ended ${job.state}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail('the backup did not finish');
+}
+
+async function restoreInto(page, name) {
+  await page.getByTestId('restore-new-name').fill(name);
+  await page.getByTestId('restore-start').click();
+  await page.waitForURL(/\/jobs\//);
+  await page.locator('[data-testid="job-state"]', { hasText: /succeeded|failed|cancelled|interrupted/i }).waitFor({ timeout: 60_000 });
+  const ended = await page.getByTestId('job-state').innerText();
+  assert.equal(ended, 'succeeded', `the restore ended ${ended}: ${await page.getByTestId('job-summary').innerText()}\n${await page.getByTestId('job-log').innerText()}`);
+  assert.match(sql(server, `SELECT count(*) FROM pg_database WHERE datname = '${name}'`), /\b1\b/);
+}
+
+test('a backup is made ready, checked and restored into a new database', async () => {
+  await manualBackup();
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const { page, errors } = await open(context, '/databases/demo');
+  await page.getByTestId('restore-from-backup').check();
+  assert.equal(await page.getByTestId('restore-start').isDisabled(), true, 'nothing to restore until the backup is ready');
+  await page.getByTestId('restore-backup-ready').click();
+  await page.getByTestId('restore-staged').waitFor({ timeout: 60_000 });
+  assert.match(await page.getByTestId('restore-staged').innerText(), /Ready to restore: .*taken out of its archive/);
+  await page.getByTestId('restore-new-name').fill('from_backup');
+  await page.getByTestId('restore-check').click();
+  await page.getByTestId('preflight-check').first().waitFor();
+  const checks = await page.getByTestId('preflight-check').allInnerTexts();
+  assert.ok(checks.every((c) => c.startsWith('OK')), checks.join('\n'));
+  await restoreInto(page, 'from_backup');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a file from the computer is sent, refused when it is no dump, and restored when it is one', async () => {
+  await manualBackup();
+  const archive = await server.fetch(`${server.url}/api/v1/databases/demo/backups/latest/download`);
+  assert.equal(archive.status, 200);
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidemark-upload-'));
+  const good = path.join(dir, 'demo-backup.tar.gz');
+  writeFileSync(good, Buffer.from(await archive.arrayBuffer()));
+  const plain = path.join(dir, 'notes.sql');
+  writeFileSync(plain, '-- a plain dump\nCREATE TABLE t (id int);\n');
+
+  const context = await server.context(chrome.browser, { viewport: PHONE, isMobile: true, hasTouch: true });
+  const { page, errors } = await open(context, '/databases/demo');
+  await page.getByTestId('restore-from-file').check();
+  await page.getByTestId('restore-file').setInputFiles(plain);
+  await page.getByTestId('restore-staged-error').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('restore-staged-error').innerText(), /plain SQL dump/);
+  assert.equal(await page.getByTestId('restore-start').isDisabled(), true, 'a refused file cannot be restored');
+
+  await page.getByTestId('restore-file').setInputFiles(good);
+  await page.getByTestId('restore-staged').waitFor({ timeout: 60_000 });
+  assert.match(await page.getByTestId('restore-staged').innerText(), /Ready to restore/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the restore form is ${overflow}px wider than the phone`);
+  await page.screenshot({ path: screenshotPath('restore-upload-375x812'), fullPage: true });
+  await restoreInto(page, 'from_file');
+  assert.deepEqual(errors, []);
+  await context.close();
+  rmSync(dir, { recursive: true, force: true });
 });

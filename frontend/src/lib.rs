@@ -3,5 +3,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(tidemark_app::App);
+    // Lazy routes (the pages besides the Backups tab) need the asynchronous hydration.
+    leptos::mount::hydrate_lazy(tidemark_app::App);
 }
