@@ -346,7 +346,9 @@ impl RestoreFrom {
 
 /// A dump kept on the server, ready to restore: an uploaded file, or a backup's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StagedDump {
+    /// Pass it as `source_upload` to a restore.
     pub upload_id: String,
     /// `custom`, `tar_gz` (taken out of an archive) or `directory`.
     pub received_as: String,

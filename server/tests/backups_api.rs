@@ -183,6 +183,43 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
         "{events:?}"
     );
 
+    // The same backup made ready on the server, without a round trip through the caller.
+    let res = http
+        .post(format!(
+            "{base}/api/v1/databases/demo/backups/latest/uploads"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let staged: Value = res.json().await.unwrap();
+    assert_eq!(staged["received_as"], "tar_gz");
+    assert_eq!(staged["size_bytes"], upload["size_bytes"], "the same dump");
+    let events = restore_and_follow(
+        &http,
+        &base,
+        serde_json::json!({"source_upload": staged["upload_id"], "target": "new_database", "new_database": "from_staged"}),
+    )
+    .await;
+    assert_eq!(
+        events.last().unwrap().2["status"]["state"],
+        "succeeded",
+        "{events:?}"
+    );
+    // A physical backup, or one that does not exist, is not made ready.
+    for missing in [physical.as_str(), "20990101000000-nothing"] {
+        let res = http
+            .post(format!(
+                "{base}/api/v1/databases/demo/backups/{missing}/uploads"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{missing}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "backup_not_found");
+    }
+
     state.jobs.shutdown().await;
     t.stop().await;
 }

@@ -588,11 +588,24 @@ fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -> impl Into
     // Where the restore reads from: a dump job, or a dump kept on the server (a backup made
     // ready, or an uploaded file).
     let from = RwSignal::new("dump");
-    let dump_choice = RwSignal::new(String::new());
+    // The dump picked in the list; until then, the list's first. That default is set by an
+    // effect, after hydration: read during rendering, the resource could make the buttons below
+    // differ between the server's page and the browser's first pass, which hydration never mends.
+    let dump_choice = RwSignal::new(None::<String>);
+    let first_dump = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let first = dumps
+            .get()
+            .and_then(Result::ok)
+            .and_then(|list| list.into_iter().find(|j| j.artifact.is_some()))
+            .map(|j| j.id);
+        first_dump.set(first);
+    });
     let staged = RwSignal::new(None::<Result<StagedDump, String>>);
     let source = move || match from.get() {
-        "dump" => Some(dump_choice.get())
-            .filter(|d| !d.is_empty())
+        "dump" => dump_choice
+            .get()
+            .or_else(|| first_dump.get())
             .map(|d| RestoreFrom::Dump(d).value()),
         _ => staged
             .get()
@@ -722,11 +735,11 @@ fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -> impl Into
     }
 }
 
-/// The finished dumps to restore from; the first is chosen until another is.
+/// The finished dumps to restore from, the first one selected.
 #[component]
 fn DumpChoice(
     dumps: Resource<Result<Vec<crate::model::Job>, ServerFnError>>,
-    chosen: RwSignal<String>,
+    chosen: RwSignal<Option<String>>,
 ) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <span class="muted">"Loading dumps…"</span> }>
@@ -735,9 +748,6 @@ fn DumpChoice(
                 let list: Vec<_> = list.into_iter().filter(|j| j.artifact.is_some()).collect();
                 if list.is_empty() {
                     return view! { <p class="muted small" data-testid="no-dumps">"No finished dump yet: start one above, or restore a backup or a file."</p> }.into_any();
-                }
-                if chosen.get_untracked().is_empty() {
-                    chosen.set(list[0].id.clone());
                 }
                 let options = list
                     .into_iter()
@@ -749,7 +759,7 @@ fn DumpChoice(
                     .collect_view();
                 view! {
                     <select id="restore-source" aria-label="Dump to restore" required data-testid="restore-source"
-                        on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        on:change=move |ev| chosen.set(Some(event_target_value(&ev)))>
                         {options}
                     </select>
                 }.into_any()

@@ -1,8 +1,9 @@
 //! Backups: take a manual logical backup, and download an archive (or the latest).
 
+use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tidemark_app::model::Job;
 use tidemark_core::jobs::backup::{find_archive, start_backup};
 use tidemark_core::jobs::dump::StartDumpError;
@@ -120,4 +121,46 @@ pub async fn download(
     super::files::serve(&path, &record.file_name, request)
         .await?
         .ok_or_else(not_found)
+}
+
+/// Makes a logical backup ready to restore: its dump is taken out of the archive (Tidemark's own,
+/// or streamed from the provider) and kept as an upload, to pass as `source_upload` to a restore.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/backups/{backup}/uploads", tag = "jobs",
+    params(("db" = String, Path, description = "The database's id"),
+           ("backup" = String, Path, description = "The backup's id, or `latest` for the newest successful logical backup")),
+    responses((status = 201, description = "Its dump, stored and checked", body = tidemark_app::model::StagedDump),
+              (status = 404, description = "No such database or logical backup", body = ErrorBody),
+              (status = 422, description = "The archive holds no dump Tidemark can restore", body = ErrorBody)))]
+pub async fn stage(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((db, backup)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    use tidemark_core::jobs::staging::{StageError, stage_backup};
+    actor
+        .may(state.jobs.store(), Action::Upload, Some(&db))
+        .await?;
+    let up = stage_backup(
+        &state.catalog,
+        state.jobs.store(),
+        &state.config,
+        &db,
+        &actor.principal,
+        &backup,
+    )
+    .await
+    .map_err(|e| match e {
+        StageError::Denied(d) => d.into(),
+        StageError::Provider(p) => p.into(),
+        StageError::Store(s) => s.into(),
+        StageError::NotFound(message) => {
+            ApiError::new(StatusCode::NOT_FOUND, "backup_not_found", message)
+        }
+        StageError::Upload(u) => super::jobs::upload_error(u),
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(tidemark_app::model::StagedDump::from_upload(&up)),
+    )
+        .into_response())
 }

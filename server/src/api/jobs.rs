@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tidemark_app::model::Job;
+use tidemark_app::model::{Job, StagedDump};
 use tidemark_core::jobs::dump::{artifact_path, start_dump};
 use tidemark_core::jobs::restore::{
     RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, preflight_restore,
@@ -404,48 +404,10 @@ pub async fn start_restore_job(
     Ok(accepted(result?.into()))
 }
 
-/// A checked upload.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct UploadView {
-    /// Pass it as `source_upload` to a restore.
-    pub upload_id: String,
-    /// `custom` (pg_dump's custom format), `tar_gz` (a custom-format dump taken out of an archive)
-    /// or `directory` (a directory-format dump taken out of an archive).
-    pub received_as: &'static str,
-    pub size_bytes: u64,
-}
-
-/// Uploads a dump to restore (the request body is the file): pg_dump's custom format, or a .tar.gz
-/// archive holding one (such as a downloaded Scalingo backup) or holding a directory-format dump.
-/// Anything else is refused.
-#[utoipa::path(post, path = "/api/v1/databases/{db}/uploads", tag = "jobs",
-    params(("db" = String, Path, description = "The database's id")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, description = "Stored and checked", body = UploadView),
-              (status = 404, description = "No such database", body = ErrorBody),
-              (status = 413, description = "Larger than the limit", body = ErrorBody),
-              (status = 422, description = "Not a dump Tidemark can restore", body = ErrorBody)))]
-pub async fn upload(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(db): Path<String>,
-    body: axum::body::Body,
-) -> Result<Response, ApiError> {
-    use futures_util::TryStreamExt;
-    use tidemark_core::jobs::upload::{UploadError, receive};
-    actor
-        .may(state.jobs.store(), Action::Upload, Some(&db))
-        .await?;
-    state.catalog.database(&db).await?;
-    let reader =
-        tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
-    let up = receive(
-        &state.config.artifacts_dir(),
-        state.config.max_upload_bytes,
-        reader,
-    )
-    .await
-    .map_err(|e| match &e {
+/// A refused or failed upload: too large (413), not a dump (422), or the server's own trouble.
+pub fn upload_error(e: tidemark_core::jobs::upload::UploadError) -> ApiError {
+    use tidemark_core::jobs::upload::UploadError;
+    match &e {
         UploadError::TooLarge { .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "upload_too_large",
@@ -464,11 +426,39 @@ pub async fn upload(
                 "The upload could not be stored; the server log says why.",
             )
         }
-    })?;
-    let view = UploadView {
-        upload_id: up.id,
-        received_as: up.received_as.received_as(),
-        size_bytes: up.size_bytes,
-    };
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    }
+}
+
+/// Uploads a dump to restore (the request body is the file): pg_dump's custom format, or a .tar.gz
+/// archive holding one (such as a downloaded Scalingo backup) or holding a directory-format dump.
+/// Anything else is refused.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/uploads", tag = "jobs",
+    params(("db" = String, Path, description = "The database's id")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, description = "Stored and checked", body = StagedDump),
+              (status = 404, description = "No such database", body = ErrorBody),
+              (status = 413, description = "Larger than the limit", body = ErrorBody),
+              (status = 422, description = "Not a dump Tidemark can restore", body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(db): Path<String>,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    use futures_util::TryStreamExt;
+    use tidemark_core::jobs::upload::receive;
+    actor
+        .may(state.jobs.store(), Action::Upload, Some(&db))
+        .await?;
+    state.catalog.database(&db).await?;
+    let reader =
+        tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
+    let up = receive(
+        &state.config.artifacts_dir(),
+        state.config.max_upload_bytes,
+        reader,
+    )
+    .await
+    .map_err(upload_error)?;
+    Ok((StatusCode::CREATED, Json(StagedDump::from_upload(&up))).into_response())
 }

@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
             "/databases/{db}/backups/{backup}/download",
             get(backups::download),
         )
+        .route(
+            "/databases/{db}/backups/{backup}/uploads",
+            post(backups::stage),
+        )
         .route("/databases/{db}/pitr", get(databases::pitr))
         .route(
             "/databases/{db}/schedule",

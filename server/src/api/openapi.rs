@@ -29,6 +29,7 @@ use super::{accounts, backups, databases, events, firewall, jobs, pitr, schedule
         firewall::reachable,
         backups::create,
         backups::download,
+        backups::stage,
         jobs::start_dump_job,
         jobs::start_restore_job,
         jobs::upload,
