@@ -171,17 +171,7 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
         .await
         .unwrap();
     assert_eq!(upload["received_as"], "tar_gz");
-    let events = restore_and_follow(
-        &http,
-        &base,
-        serde_json::json!({"source_upload": upload["upload_id"], "target": "new_database", "new_database": "from_backup"}),
-    )
-    .await;
-    assert_eq!(
-        events.last().unwrap().2["status"]["state"],
-        "succeeded",
-        "{events:?}"
-    );
+    restore_upload_into(&http, &base, &upload["upload_id"], "from_backup").await;
 
     // The same backup made ready on the server, without a round trip through the caller.
     let res = http
@@ -195,17 +185,7 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
     let staged: Value = res.json().await.unwrap();
     assert_eq!(staged["received_as"], "tar_gz");
     assert_eq!(staged["size_bytes"], upload["size_bytes"], "the same dump");
-    let events = restore_and_follow(
-        &http,
-        &base,
-        serde_json::json!({"source_upload": staged["upload_id"], "target": "new_database", "new_database": "from_staged"}),
-    )
-    .await;
-    assert_eq!(
-        events.last().unwrap().2["status"]["state"],
-        "succeeded",
-        "{events:?}"
-    );
+    restore_upload_into(&http, &base, &staged["upload_id"], "from_staged").await;
     // A physical backup, or one that does not exist, is not made ready.
     for missing in [physical.as_str(), "20990101000000-nothing"] {
         let res = http
@@ -222,6 +202,21 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
 
     state.jobs.shutdown().await;
     t.stop().await;
+}
+
+/// Restores an upload into a new database and checks that the job succeeded.
+async fn restore_upload_into(http: &reqwest::Client, base: &str, upload_id: &Value, name: &str) {
+    let events = restore_and_follow(
+        http,
+        base,
+        serde_json::json!({"source_upload": upload_id, "target": "new_database", "new_database": name}),
+    )
+    .await;
+    assert_eq!(
+        events.last().unwrap().2["status"]["state"],
+        "succeeded",
+        "{events:?}"
+    );
 }
 
 async fn list_physical_id(http: &reqwest::Client, base: &str) -> String {

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use tidemark_app::model::Job;
 use tidemark_core::jobs::backup::{find_archive, start_backup};
 use tidemark_core::jobs::dump::StartDumpError;
+use tidemark_core::jobs::staging::{StageError, stage_backup};
 use tidemark_core::provider::BackupMethod;
 
 use super::error::{ApiError, ErrorBody};
@@ -27,6 +28,18 @@ impl From<StartDumpError> for ApiError {
             StartDumpError::Unreachable(m) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unreachable", m)
             }
+        }
+    }
+}
+
+impl From<StageError> for ApiError {
+    fn from(e: StageError) -> Self {
+        match e {
+            StageError::Denied(d) => ApiError::from(d),
+            StageError::Provider(p) => ApiError::from(p),
+            StageError::Store(s) => ApiError::from(s),
+            StageError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "backup_not_found", m),
+            StageError::Upload(u) => super::jobs::upload_error(u),
         }
     }
 }
@@ -136,7 +149,6 @@ pub async fn stage(
     actor: Actor,
     Path((db, backup)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    use tidemark_core::jobs::staging::{StageError, stage_backup};
     actor
         .may(state.jobs.store(), Action::Upload, Some(&db))
         .await?;
@@ -148,16 +160,7 @@ pub async fn stage(
         &actor.principal,
         &backup,
     )
-    .await
-    .map_err(|e| match e {
-        StageError::Denied(d) => d.into(),
-        StageError::Provider(p) => p.into(),
-        StageError::Store(s) => s.into(),
-        StageError::NotFound(message) => {
-            ApiError::new(StatusCode::NOT_FOUND, "backup_not_found", message)
-        }
-        StageError::Upload(u) => super::jobs::upload_error(u),
-    })?;
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(tidemark_app::model::StagedDump::from_upload(&up)),
