@@ -669,9 +669,11 @@ fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -> impl Into
                         <input type="radio" name="from" value="dump" checked on:change=choose("dump") data-testid="restore-from-dump"/>
                         " a dump"
                     </label>
-                    <Show when=move || from.get() == "dump">
+                    // Always rendered, hidden when another source is chosen: the server then renders
+                    // the list's Suspense in one pass with the rest of the tab.
+                    <div hidden=move || from.get() != "dump">
                         <DumpChoice dumps chosen=dump_choice/>
-                    </Show>
+                    </div>
                     {(!logical.is_empty()).then(|| view! {
                         <label class="check">
                             <input type="radio" name="from" value="backup" on:change=choose("backup") data-testid="restore-from-backup"/>
