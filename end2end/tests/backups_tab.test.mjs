@@ -1,7 +1,7 @@
 // The Backups tab in a real browser: the same window and backups as the API, at desktop and phone sizes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, screenshotPath, toSeconds, PHONE, DESKTOP } from './support.mjs';
+import { startServer, launchBrowser, screenshotPath, toSeconds, waitForJobState, PHONE, DESKTOP } from './support.mjs';
 
 let server;
 let chrome;
@@ -120,7 +120,7 @@ test('"Trigger manual backup" opens the job, which finishes, and the backup is l
   await page.getByRole('button', { name: 'Trigger manual backup' }).click();
   await page.waitForURL('**/jobs/*', { timeout: 30_000 });
   const jobId = page.url().split('/jobs/')[1];
-  await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 60_000 });
+  await waitForJobState(server, page, 'succeeded', 60_000);
 
   const backups = await api('/api/v1/databases/demo/backups');
   const manual = backups.find((b) => b.method === 'manual');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, openHydrated, launchBrowser, screenshotPath, sql, DESKTOP, PHONE } from './support.mjs';
+import { startServer, openHydrated, launchBrowser, screenshotPath, sql, waitForJobState, DESKTOP, PHONE } from './support.mjs';
 
 let server;
 let chrome;
@@ -29,7 +29,7 @@ test('a dump is started, downloaded, checked and restored into a new database', 
   const { page, errors } = await open(context, '/databases/demo');
   await page.getByTestId('start-dump').click();
   await page.waitForURL(/\/jobs\//);
-  await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 60_000 });
+  await waitForJobState(server, page, 'succeeded', 60_000);
   const link = page.getByTestId('job-artifact');
   await link.waitFor();
   const download = await server.fetch(new URL(await link.getAttribute('href'), server.url));
@@ -57,7 +57,7 @@ test('a dump is started, downloaded, checked and restored into a new database', 
 
   await page.getByTestId('restore-start').click();
   await page.waitForURL(/\/jobs\//);
-  await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 60_000 });
+  await waitForJobState(server, page, 'succeeded', 60_000);
   assert.match(sql(server, "SELECT count(*) FROM pg_database WHERE datname = 'demo_copy'"), /\b1\b/);
   assert.deepEqual(errors, []);
   await context.close();

@@ -2,7 +2,7 @@
 // readable before scripts run, and a download at the end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, screenshotPath, sql, PHONE, DESKTOP } from './support.mjs';
+import { startServer, launchBrowser, screenshotPath, sql, lockTable, waitForJobState, PHONE, DESKTOP } from './support.mjs';
 
 let server;
 let chrome;
@@ -120,36 +120,63 @@ test('a share link opens the live job page on a phone without logging in, and no
 });
 
 test('a running job is cancelled from its page, which shows it stopped', async () => {
-  const job = await startDump();
-  const context = await server.context(chrome.browser, { viewport: DESKTOP });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/jobs/${job.id}`);
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
-  await page.getByTestId('cancel-job').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="job-state"]').textContent === 'cancelled', null, { timeout: 30_000 });
-  await page.getByTestId('cancel-job').waitFor({ state: 'detached' });
-  const after = await (await server.fetch(`${server.url}/api/v1/jobs/${job.id}`)).json();
-  assert.equal(after.state, 'cancelled');
-  assert.equal(after.artifact, null, 'a cancelled dump leaves no file');
-  await context.close();
+  // The dump waits for this lock, so it is still running when the button is pressed.
+  const lock = await lockTable(server, 'big');
+  try {
+    const job = await startDump();
+    const context = await server.context(chrome.browser, { viewport: DESKTOP });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/jobs/${job.id}`);
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+    await page.getByTestId('cancel-job').click();
+    await waitForJobState(server, page, 'cancelled', 30_000);
+    await page.getByTestId('cancel-job').waitFor({ state: 'detached' });
+    const after = await (await server.fetch(`${server.url}/api/v1/jobs/${job.id}`)).json();
+    assert.equal(after.state, 'cancelled');
+    assert.equal(after.artifact, null, 'a cancelled dump leaves no file');
+    await context.close();
+  } finally {
+    await lock.release();
+  }
 });
 
 test('a dropped connection is resumed where it stopped, and the page ends right', async () => {
-  const job = await startDump();
-  const context = await server.context(chrome.browser, { viewport: DESKTOP });
-  const page = await context.newPage();
-  const streams = [];
-  page.on('request', (r) => { if (r.url().includes('/events')) streams.push(r); });
-  await page.goto(`${server.url}/jobs/${job.id}`);
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
-  await page.waitForFunction(() => /tables/.test(document.querySelector('[data-testid="job-progress"]').textContent), null, { timeout: 30_000 });
-  await context.setOffline(true);
-  await new Promise((r) => setTimeout(r, 1500));
-  await context.setOffline(false);
-  await page.waitForFunction(() => document.querySelector('[data-testid="job-state"]').textContent === 'succeeded', null, { timeout: 60_000 });
-  assert.match(await page.locator('[data-testid="job-progress"]').innerText(), /100%.*4 of 4 tables/);
-  assert.ok(streams.length >= 2, `the stream was opened again (${streams.length} requests)`);
-  const resumed = await streams[streams.length - 1].allHeaders();
-  assert.ok(resumed['last-event-id'] || /after=\d+/.test(streams[streams.length - 1].url()), 'it asks only for what it missed');
-  await context.close();
+  // The dump waits for this lock until the page follows it; then the connection is dropped.
+  const lock = await lockTable(server, 'big');
+  let released = false;
+  try {
+    const job = await startDump();
+    const context = await server.context(chrome.browser, { viewport: DESKTOP });
+    const page = await context.newPage();
+    const streams = [];
+    page.on('request', (r) => { if (r.url().includes('/events')) streams.push(r); });
+    await page.goto(`${server.url}/jobs/${job.id}`);
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+    await waitForJobState(server, page, 'running', 30_000);
+    await until(() => streams.length >= 1, 'the page opens the event stream');
+    // Offline, the dump goes on: the first events that come while offline break the stream.
+    let dropped = false;
+    page.on('requestfailed', (r) => { if (r.url().includes('/events')) dropped = true; });
+    await context.setOffline(true);
+    await lock.release();
+    released = true;
+    await until(() => dropped, 'the stream breaks while offline');
+    await context.setOffline(false);
+    await until(() => streams.length >= 2, () => `the stream is opened again (${streams.length} requests)`);
+    await waitForJobState(server, page, 'succeeded', 60_000);
+    assert.match(await page.locator('[data-testid="job-progress"]').innerText(), /100%.*4 of 4 tables/);
+    const resumed = await streams[streams.length - 1].allHeaders();
+    assert.ok(resumed['last-event-id'] || /after=\d+/.test(streams[streams.length - 1].url()), 'it asks only for what it missed');
+    await context.close();
+  } finally {
+    if (!released) await lock.release();
+  }
 });
+
+/** Waits up to 30 s for `check()` to hold; fails with `what` otherwise. */
+async function until(check, what) {
+  for (let i = 0; !check(); i++) {
+    if (i >= 300) assert.fail(typeof what === 'function' ? what() : what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

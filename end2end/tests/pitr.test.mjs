@@ -3,7 +3,7 @@
 // safety copy is listed and discarded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, screenshotPath, sql, DESKTOP, PHONE } from './support.mjs';
+import { startServer, launchBrowser, screenshotPath, sql, waitForJobState, DESKTOP, PHONE } from './support.mjs';
 
 let server;
 let chrome;
@@ -76,7 +76,7 @@ test('a restore to a moment in the window brings back exactly the rows written b
   assert.equal(await confirm.isDisabled(), false);
   await confirm.click();
   await page.waitForURL('**/jobs/*', { timeout: 30_000 });
-  await page.locator('[data-testid="job-state"]', { hasText: /succeeded/i }).waitFor({ timeout: 120_000 });
+  await waitForJobState(server, page, 'succeeded', 120_000);
   await page.locator('[data-testid="job-summary"]', { hasText: /Restored to/ }).waitFor({ timeout: 10_000 });
   await page.screenshot({ path: screenshotPath('pitr-job-1280x800'), fullPage: true });
   assert.equal(sql(server, 'SELECT string_agg(n::text, \',\') FROM marks').match(/^\s*([\d,]+)\s*$/m)[1], '1');

@@ -154,16 +154,49 @@ export function toSeconds(iso) {
 export const PHONE = { width: 375, height: 812 };
 export const DESKTOP = { width: 1280, height: 800 };
 
-/** Runs SQL on the embedded cluster's demo database through its private socket, as its owner. */
-export function sql(server, statement) {
+/** The psql command (program and arguments) that reaches the embedded cluster's demo database
+ * through its private socket, as its owner. */
+function psqlCommand(server, extra) {
   const cluster = path.join(server.dataDir, 'clusters', 'main');
   const conf = readFileSync(path.join(cluster, 'pgdata', 'tidemark.conf'), 'utf8');
   const port = conf.match(/^port = (\d+)/m)[1];
   const psql = ['/usr/lib/postgresql/15/bin/psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
-    '-h', path.join(cluster, 'run'), '-p', port, '-U', 'postgres', '-d', 'demo', '-c', statement];
+    '-h', path.join(cluster, 'run'), '-p', port, '-U', 'postgres', '-d', 'demo', ...extra];
   const asRoot = process.getuid && process.getuid() === 0;
-  return execFileSync(asRoot ? 'runuser' : psql[0], asRoot ? ['-u', 'postgres', '--', ...psql] : psql.slice(1),
-    { encoding: 'utf8', cwd: '/' });
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', ...psql]] : [psql[0], psql.slice(1)];
+}
+
+/** Runs SQL on the embedded cluster's demo database. */
+export function sql(server, statement) {
+  const [program, args] = psqlCommand(server, ['-c', statement]);
+  return execFileSync(program, args, { encoding: 'utf8', cwd: '/' });
+}
+
+/** Holds an exclusive lock on a table of the demo database until `release()`: a dump started
+ * meanwhile waits for it, so a test can act on a job it knows is still running. */
+export async function lockTable(server, table) {
+  const [program, args] = psqlCommand(server, []);
+  const child = spawn(program, args, { cwd: '/', stdio: ['pipe', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr.on('data', (d) => { errors += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.stdin.write(`BEGIN;\nLOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE;\n`);
+  const held = `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+    WHERE c.relname = '${table}' AND l.mode = 'AccessExclusiveLock' AND l.granted`;
+  for (let i = 0; !/^\s*1\s*$/m.test(sql(server, held)); i++) {
+    if (child.exitCode !== null || i > 300) {
+      child.kill();
+      throw new Error(`cannot lock ${table}: ${errors}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    async release() {
+      child.stdin.end('COMMIT;\n');
+      const code = await exited;
+      if (code !== 0) throw new Error(`the lock on ${table} ended badly (${code}): ${errors}`);
+    },
+  };
 }
 
 /** Starts the Scalingo API test server on a free port; resolves with the environment that points
@@ -200,4 +233,25 @@ export async function startScalingoFake() {
       return exited;
     },
   };
+}
+
+/** Waits until the job page open in `page` shows `state`; when it does not in time, fails with
+ * what the page shows, what the API says of the job, and the server's last log lines. */
+export async function waitForJobState(server, page, state, timeout = 60_000) {
+  const pill = page.locator('[data-testid="job-state"]');
+  try {
+    await pill.filter({ hasText: new RegExp(`^\\s*${state}\\s*$`, 'i') }).waitFor({ timeout });
+  } catch (e) {
+    const id = page.url().split('/jobs/')[1]?.split(/[?#]/)[0];
+    const shown = await pill.innerText().catch(() => '(no state on the page)');
+    const progress = await page.locator('[data-testid="job-progress"]').innerText().catch(() => '');
+    let job = '(no job id in the address)';
+    if (id) {
+      const res = await server.fetch(`${server.url}/api/v1/jobs/${id}`);
+      job = `${res.status} ${await res.text()}`;
+    }
+    const tail = server.log.join('').split('\n').slice(-40).join('\n');
+    throw new Error(`the job page at ${page.url()} shows "${shown}" (${progress}), not "${state}";\n`
+      + `the API says: ${job}\nthe server's last lines:\n${tail}`, { cause: e });
+  }
 }
