@@ -241,7 +241,11 @@ pub async fn load_job_page(id: String) -> Result<Option<JobPage>, ServerFnError>
     let Some(job) = store.job(&job_id).await.map_err(internal)? else {
         return Ok(None);
     };
-    let events = store.events_after(&job_id, 0).await.map_err(internal)?;
+    // Read after the job: its end, if it came meanwhile, is left for the page's live stream.
+    let events = tidemark_core::jobs::as_of_record(
+        store.events_after(&job_id, 0).await.map_err(internal)?,
+        &job.status,
+    );
     let last_event = events.last().map_or(0, |e| e.seq);
     let mut progress: Option<JobProgress> = None;
     let mut log = Vec::new();

@@ -99,6 +99,15 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         .map(|e| e.0)
         .collect();
     assert_eq!(resumed, ((k + 1)..=ids.len() as u64).collect::<Vec<_>>());
+    // Asked again after its last event, the ended stream says there is nothing more, so that a
+    // browser stops reconnecting.
+    let res = http
+        .get(format!("{}/api/v1/jobs/{id}/events", s.base))
+        .header("Last-Event-ID", ids.len().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
 
     // The job reads as succeeded, with its dump to download.
     let job: Value = http

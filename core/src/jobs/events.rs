@@ -64,3 +64,73 @@ impl JobEvent {
         matches!(&self.body, EventBody::Status { status } if status.is_finished())
     }
 }
+
+/// A job's stored events as of its record: while the record says the job is unfinished, its final
+/// event (stored just before the record is updated) and anything after it are left out. A page
+/// drawn from the record and these events then follows the stream from the right place, and
+/// receives the job's end live rather than never.
+pub fn as_of_record(mut events: Vec<JobEvent>, record: &JobStatus) -> Vec<JobEvent> {
+    if !record.is_finished()
+        && let Some(end) = events.iter().position(JobEvent::is_final)
+    {
+        events.truncate(end);
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::model::JobEnd;
+
+    fn event(seq: u64, body: EventBody) -> JobEvent {
+        JobEvent {
+            seq,
+            at: Utc::now(),
+            body,
+        }
+    }
+
+    fn run(now: DateTime<Utc>) -> (JobStatus, JobStatus, JobStatus) {
+        let queued = JobStatus::Queued { queued_at: now };
+        let running = queued.clone().start(now);
+        let done = running.clone().finish(JobEnd::Succeeded, now);
+        (queued, running, done)
+    }
+
+    fn stored(now: DateTime<Utc>) -> Vec<JobEvent> {
+        let (queued, running, done) = run(now);
+        vec![
+            event(1, EventBody::Status { status: queued }),
+            event(2, EventBody::Status { status: running }),
+            event(
+                3,
+                EventBody::Log {
+                    line: "dumped".into(),
+                },
+            ),
+            event(4, EventBody::Status { status: done }),
+        ]
+    }
+
+    #[test]
+    fn a_record_read_before_the_job_ended_leaves_its_end_to_the_stream() {
+        let now = Utc::now();
+        let (_, running, _) = run(now);
+        let seqs: Vec<u64> = as_of_record(stored(now), &running)
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(seqs, [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_finished_record_keeps_every_event() {
+        let now = Utc::now();
+        let (_, _, done) = run(now);
+        assert_eq!(as_of_record(stored(now), &done).len(), 4);
+        let (_, running, _) = run(now);
+        let unfinished = stored(now)[..3].to_vec();
+        assert_eq!(as_of_record(unfinished.clone(), &running), unfinished);
+    }
+}

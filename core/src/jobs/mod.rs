@@ -15,7 +15,7 @@ pub mod staging;
 pub mod timescale;
 pub mod upload;
 
-pub use events::{EventBody, JobEvent, ProgressView};
+pub use events::{EventBody, JobEvent, ProgressView, as_of_record};
 pub use hub::EventHub;
 pub use model::{Artifact, Job, JobEnd, JobId, JobKind, JobStatus};
 pub use progress::Progress;

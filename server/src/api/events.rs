@@ -6,9 +6,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use axum::response::{IntoResponse, Response};
 use tidemark_core::jobs::{EventHub, JobEvent, JobId};
 use tokio::sync::broadcast;
 
@@ -80,19 +80,21 @@ pub struct StreamQuery {
 }
 
 /// The job's events as `text/event-stream`. A client that reconnects with `Last-Event-ID` gets
-/// exactly the events after that one. The stream ends after the event that ends the job.
+/// exactly the events after that one. The stream ends after the event that ends the job; asked
+/// again after that event, it answers 204.
 #[utoipa::path(get, path = "/api/v1/jobs/{id}/events", tag = "jobs",
     params(("id" = String, Path, description = "The job's id"),
            ("Last-Event-ID" = Option<u64>, Header, description = "The last event already received"),
            StreamQuery),
     responses((status = 200, description = "Server-sent events: status, progress and log", content_type = "text/event-stream"),
+              (status = 204, description = "The job has ended and the client already has its last event"),
               (status = 404, description = "No such job", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     follow_job(&state, &id, query, &headers).await
 }
 
@@ -102,7 +104,7 @@ pub async fn shared_stream(
     Path(token): Path<String>,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     let hash = tidemark_core::auth::hash_token(&token);
     let link = state
         .jobs
@@ -124,7 +126,7 @@ async fn follow_job(
     id: &str,
     query: StreamQuery,
     headers: &HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
+) -> Result<Response, ApiError> {
     let job_id = parse_id(id)?;
     let hub = state.jobs.hub().clone();
     // Subscribe before reading the store, so that nothing falls between the two.
@@ -141,6 +143,12 @@ async fn follow_job(
         .or(query.after)
         .unwrap_or(0);
     let missed = hub.store().events_after(&job_id, last).await?;
+    if job.status.is_finished() && missed.is_empty() {
+        // The client already has the job's end: 204 tells an EventSource to stop reconnecting.
+        drop(rx);
+        hub.forget_if_idle(&job_id);
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let ended = job.status.is_finished() && missed.iter().all(|e| !e.is_final());
     if job.status.is_finished() {
         hub.forget_if_idle(&job_id);
@@ -155,7 +163,9 @@ async fn follow_job(
     };
     let events = futures_util::stream::unfold(follow, |mut f| async move {
         let e = f.next().await?;
-        Some((Ok(to_sse(&e)), f))
+        Some((Ok::<_, Infallible>(to_sse(&e)), f))
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }

@@ -50,6 +50,8 @@ pub fn client_with(token: &str) -> reqwest::Client {
     );
     reqwest::Client::builder()
         .default_headers(headers)
+        // A request that never ends fails its test rather than hold up the whole run.
+        .timeout(std::time::Duration::from_secs(120))
         .build()
         .unwrap()
 }
