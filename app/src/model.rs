@@ -353,15 +353,21 @@ pub struct StagedDump {
     /// `custom`, `tar_gz` (taken out of an archive) or `directory`.
     pub received_as: String,
     pub size_bytes: u64,
+    /// The server removes it after this time (a day after it arrived), unless it is being restored.
+    pub kept_until: DateTime<Utc>,
 }
 
 #[cfg(feature = "ssr")]
 impl StagedDump {
+    /// The view of an upload that has just arrived.
     pub fn from_upload(up: &tidemark_core::jobs::upload::Upload) -> StagedDump {
+        let keep = chrono::Duration::from_std(tidemark_core::jobs::upload_sweep::KEEP_UPLOADS)
+            .unwrap_or(chrono::Duration::days(1));
         StagedDump {
             upload_id: up.id.clone(),
             received_as: up.received_as.received_as().to_string(),
             size_bytes: up.size_bytes,
+            kept_until: Utc::now() + keep,
         }
     }
 }

@@ -126,7 +126,7 @@ test('a backup is made ready, checked and restored into a new database', async (
   assert.equal(await page.getByTestId('restore-start').isDisabled(), true, 'nothing to restore until the backup is ready');
   await page.getByTestId('restore-backup-ready').click();
   await page.getByTestId('restore-staged').waitFor({ timeout: 60_000 });
-  assert.match(await page.getByTestId('restore-staged').innerText(), /Ready to restore: .*taken out of its archive/);
+  assert.match(await page.getByTestId('restore-staged').innerText(), /Ready to restore: .*taken out of its archive\. Kept on the server until \d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)? UTC/);
   await page.getByTestId('restore-new-name').fill('from_backup');
   await page.getByTestId('restore-check').click();
   await page.getByTestId('preflight-check').first().waitFor();

@@ -199,6 +199,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let state = AppState::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS);
     let jobs = state.jobs.clone();
     let (state_catalog, state_config) = (state.catalog.clone(), state.config.clone());
+    let uploads_root = state_config.artifacts_dir();
     let interrupted = jobs.recover().await?;
     if interrupted > 0 {
         tracing::warn!(
@@ -216,6 +217,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             runner: jobs.clone(),
             catalog: state_catalog,
             config: state_config,
+        }
+        .run(token.clone()),
+    );
+    tasks.spawn(
+        "upload sweeper",
+        tidemark_core::jobs::upload_sweep::UploadSweeper {
+            store: store.clone(),
+            artifacts_dir: uploads_root,
         }
         .run(token.clone()),
     );

@@ -171,6 +171,14 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
         .await
         .unwrap();
     assert_eq!(upload["received_as"], "tar_gz");
+    let kept_until = chrono::DateTime::parse_from_rfc3339(upload["kept_until"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let left = kept_until - chrono::Utc::now();
+    assert!(
+        left > chrono::Duration::hours(23) && left <= chrono::Duration::hours(24),
+        "an upload is kept for a day: {left}"
+    );
     restore_upload_into(&http, &base, &upload["upload_id"], "from_backup").await;
 
     // The same backup made ready on the server, without a round trip through the caller.

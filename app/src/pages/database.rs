@@ -866,7 +866,10 @@ fn StagedStatus(staged: RwSignal<Option<Result<StagedDump, String>>>) -> impl In
                 };
                 view! {
                     <p class="ok-text" role="status" data-testid="restore-staged">
-                        "Ready to restore: " {format::size(s.size_bytes)} ", " {how} "."
+                        "Ready to restore: " {format::size(s.size_bytes)} ", " {how} ". "
+                        <span class="muted">"Kept on the server until "
+                            <time datetime=format::iso(&s.kept_until)>{format::utc(&s.kept_until)}</time> "."
+                        </span>
                     </p>
                 }
                 .into_any()

@@ -14,6 +14,7 @@ pub mod scheduler;
 pub mod staging;
 pub mod timescale;
 pub mod upload;
+pub mod upload_sweep;
 
 pub use events::{EventBody, JobEvent, ProgressView, as_of_record};
 pub use hub::EventHub;

@@ -92,6 +92,14 @@ impl Store {
         rows.iter().map(job_from_row).collect()
     }
 
+    /// Every job still queued or running.
+    pub async fn unfinished_jobs(&self) -> Result<Vec<Job>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM jobs WHERE state IN ('queued', 'running')")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
     /// Appends an event with the next number of its job.
     pub async fn append_event(
         &self,
