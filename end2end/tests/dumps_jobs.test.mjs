@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startServer, openHydrated, launchBrowser, screenshotPath, sql, waitForJobState, DESKTOP, PHONE } from './support.mjs';
 
@@ -162,6 +163,34 @@ test('a file from the computer is sent, refused when it is no dump, and restored
   assert.ok(overflow <= 0, `the restore form is ${overflow}px wider than the phone`);
   await page.screenshot({ path: screenshotPath('restore-upload-375x812'), fullPage: true });
   await restoreInto(page, 'from_file');
+  assert.deepEqual(errors, []);
+  await context.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a large file shows how much of it has been sent, then what the server found', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tidemark-upload-'));
+  const file = path.join(dir, 'large.dump');
+  writeFileSync(file, randomBytes(3 * 1024 * 1024));
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const { page, errors } = await open(context, '/databases/demo');
+  // A slow link (512 kB/s up), so the 3 MB take a few seconds.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 512 * 1024,
+  });
+  await page.getByTestId('restore-from-file').check();
+  await page.getByTestId('restore-file').setInputFiles(file);
+  const bar = page.getByRole('progressbar', { name: 'Upload progress' });
+  await page.waitForFunction(() => {
+    const now = Number(document.querySelector('[aria-label="Upload progress"]')?.getAttribute('aria-valuenow'));
+    return now > 0 && now < 100;
+  }, null, { timeout: 30_000 });
+  assert.match(await page.getByTestId('upload-progress').innerText(), /Sending large\.dump: \d+% \([\d.]+ [kM]B of 3\.1 MB\)/);
+  await page.getByTestId('restore-staged-error').waitFor({ timeout: 60_000 });
+  assert.match(await page.getByTestId('restore-staged-error').innerText(), /not a PostgreSQL dump/);
+  assert.equal(await bar.isVisible(), false, 'the bar goes once the server has answered');
   assert.deepEqual(errors, []);
   await context.close();
   rmSync(dir, { recursive: true, force: true });

@@ -817,7 +817,8 @@ fn FileChoice(
     database: String,
     staged: RwSignal<Option<Result<StagedDump, String>>>,
 ) -> impl IntoView {
-    let sending = RwSignal::new(None::<String>);
+    // The file being sent: its name, the bytes sent so far, and its size.
+    let sending = RwSignal::new(None::<(String, u64, u64)>);
     let on_pick = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
@@ -826,15 +827,19 @@ fn FileChoice(
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
                 return;
             };
-            sending.set(Some(format!(
-                "Sending {} ({})…",
-                file.name(),
-                format::size(file.size() as u64)
-            )));
+            let total = file.size() as u64;
+            sending.set(Some((file.name(), 0, total)));
             staged.set(None);
             let id = database.clone();
             leptos::task::spawn_local(async move {
-                let result = crate::upload::send(&id, file.unchecked_into()).await;
+                let on_progress = move |sent: u64| {
+                    sending.update(|s| {
+                        if let Some(s) = s {
+                            s.1 = sent.min(s.2);
+                        }
+                    });
+                };
+                let result = crate::upload::send(&id, file.unchecked_into(), on_progress).await;
                 sending.set(None);
                 staged.set(Some(result));
             });
@@ -842,12 +847,34 @@ fn FileChoice(
         #[cfg(not(feature = "hydrate"))]
         let _ = (ev, &database, staged);
     };
+    let per_mille = move || {
+        sending.get().map(|(_, sent, total)| {
+            if total == 0 {
+                1000
+            } else {
+                sent.saturating_mul(1000) / total
+            }
+        })
+    };
     view! {
         <div class="source-pick">
             <input type="file" aria-label="Dump file to restore" data-testid="restore-file"
                 accept=".dump,.pgdump,.backup,.tar.gz,.tgz,application/gzip,application/octet-stream"
                 on:change=on_pick/>
-            <span class="muted small" role="status">{move || sending.get()}</span>
+        </div>
+        <div hidden=move || sending.with(Option::is_none) data-testid="upload-progress">
+            <div class="progress" role="progressbar" aria-label="Upload progress"
+                aria-valuemin="0" aria-valuemax="100"
+                aria-valuenow=move || per_mille().map(|p| (p / 10).to_string())>
+                <div class="progress-fill" style=move || format!("width: {}%", format::fixed(per_mille().unwrap_or(0), 1, 1))></div>
+            </div>
+            <p class="muted small" role="status" aria-live="polite">{move || sending.get().map(|(name, sent, total)| {
+                if sent < total {
+                    format!("Sending {name}: {}% ({} of {})…", per_mille().unwrap_or(0) / 10, format::size(sent), format::size(total))
+                } else {
+                    format!("{name} is sent; the server is checking it…")
+                }
+            })}</p>
         </div>
         <p class="muted small">"pg_dump's custom format, or a .tar.gz archive holding one, such as a downloaded backup."</p>
     }
