@@ -848,13 +848,9 @@ fn FileChoice(
         let _ = (ev, &database, staged);
     };
     let per_mille = move || {
-        sending.get().map(|(_, sent, total)| {
-            if total == 0 {
-                1000
-            } else {
-                sent.saturating_mul(1000) / total
-            }
-        })
+        sending
+            .get()
+            .map(|(_, sent, total)| sent.saturating_mul(1000).checked_div(total).unwrap_or(1000))
     };
     view! {
         <div class="source-pick">
