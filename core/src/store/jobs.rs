@@ -152,12 +152,9 @@ impl Store {
     /// Jobs left queued or running by a server that stopped without finishing them become
     /// interrupted; returns them with their new status.
     pub async fn interrupt_unfinished(&self, at: DateTime<Utc>) -> Result<Vec<Job>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM jobs WHERE state IN ('queued', 'running')")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut job = job_from_row(row)?;
+        let jobs = self.unfinished_jobs().await?;
+        let mut out = Vec::with_capacity(jobs.len());
+        for mut job in jobs {
             job.status = job.status.finish(JobEnd::Interrupted, at);
             job.summary = Some("The server stopped while this job was running.".into());
             self.update_job(&job).await?;
