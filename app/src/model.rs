@@ -361,13 +361,11 @@ pub struct StagedDump {
 impl StagedDump {
     /// The view of an upload that has just arrived.
     pub fn from_upload(up: &tidemark_core::jobs::upload::Upload) -> StagedDump {
-        let keep = chrono::Duration::from_std(tidemark_core::jobs::upload_sweep::KEEP_UPLOADS)
-            .unwrap_or(chrono::Duration::days(1));
         StagedDump {
             upload_id: up.id.clone(),
             received_as: up.received_as.received_as().to_string(),
             size_bytes: up.size_bytes,
-            kept_until: Utc::now() + keep,
+            kept_until: tidemark_core::jobs::upload_sweep::kept_until(Utc::now()),
         }
     }
 }

@@ -12,6 +12,11 @@ use crate::store::Store;
 /// How long an upload stays ready to restore.
 pub const KEEP_UPLOADS: Duration = Duration::from_secs(24 * 3600);
 
+/// Until when an upload that arrived at `arrived` is kept.
+pub fn kept_until(arrived: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    arrived + chrono::Duration::from_std(KEEP_UPLOADS).expect("a day fits")
+}
+
 /// How often the sweeper looks.
 const EVERY: Duration = Duration::from_secs(600);
 

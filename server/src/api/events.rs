@@ -19,7 +19,8 @@ use crate::state::AppState;
 struct Follow {
     job: JobId,
     hub: EventHub,
-    rx: broadcast::Receiver<JobEvent>,
+    /// Live events; none for a job that had ended, whose events are all in `queue`.
+    rx: Option<broadcast::Receiver<JobEvent>>,
     queue: VecDeque<JobEvent>,
     last: u64,
     ended: bool,
@@ -39,10 +40,10 @@ impl Follow {
                 }
                 return Some(e);
             }
-            if self.ended {
+            let (false, Some(rx)) = (self.ended, self.rx.as_mut()) else {
                 return None;
-            }
-            match self.rx.recv().await {
+            };
+            match rx.recv().await {
                 Ok(e) => self.queue.push_back(e),
                 // Fell behind or the job ended: what is missing is in the store.
                 Err(
@@ -133,6 +134,7 @@ async fn follow_job(
     let rx = hub.subscribe(&job_id);
     let job = hub.store().job(&job_id).await?;
     let Some(job) = job else {
+        drop(rx);
         hub.forget_if_idle(&job_id);
         return Err(job_not_found(id));
     };
@@ -143,16 +145,20 @@ async fn follow_job(
         .or(query.after)
         .unwrap_or(0);
     let missed = hub.store().events_after(&job_id, last).await?;
-    if job.status.is_finished() && missed.is_empty() {
-        // The client already has the job's end: 204 tells an EventSource to stop reconnecting.
+    let ended = job.status.is_finished();
+    let rx = if ended {
+        // Its final event was stored before its record said so: all there is to send is in
+        // `missed`, and the channel the subscription made can go.
         drop(rx);
         hub.forget_if_idle(&job_id);
-        return Ok(StatusCode::NO_CONTENT.into_response());
-    }
-    let ended = job.status.is_finished() && missed.iter().all(|e| !e.is_final());
-    if job.status.is_finished() {
-        hub.forget_if_idle(&job_id);
-    }
+        if missed.is_empty() {
+            // The client already has the job's end: 204 tells an EventSource to stop reconnecting.
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+        None
+    } else {
+        Some(rx)
+    };
     let follow = Follow {
         job: job_id,
         hub,
