@@ -16,7 +16,7 @@ fn refused(e: tidemark_core::auth::accounts::AccountError) -> ServerFnError {
     use tidemark_core::auth::accounts::AccountError;
     match e {
         AccountError::Store(s) => internal(s),
-        AccountError::Denied(d) => ServerFnError::new(format!("{d}.")),
+        AccountError::Denied(d) => crate::server_fns::ssr::forbidden(&d),
         other => ServerFnError::new(other.to_string()),
     }
 }
@@ -26,8 +26,8 @@ fn refused(e: tidemark_core::auth::accounts::AccountError) -> ServerFnError {
 macro_rules! acting {
     ($who:ident) => {
         tidemark_core::auth::accounts::Acting {
-            principal: &$who.0,
-            source: $who.1.as_deref(),
+            principal: &$who.principal,
+            source: $who.source.as_deref(),
         }
     };
 }
@@ -36,18 +36,20 @@ macro_rules! acting {
 #[server(prefix = "/_fn", endpoint = "account")]
 pub async fn load_account() -> Result<AccountInfo, ServerFnError> {
     use crate::server_fns::ssr;
-    let cx = ssr::context()?;
-    let (p, _) = ssr::actor()?;
-    let tokens = cx
-        .jobs
-        .store()
-        .tokens(Some(&p.user))
+    let (cx, who) = ssr::signed_in()?;
+    let p = who.principal;
+    let store = cx.jobs.store();
+    let tokens = store.tokens(Some(&p.user)).await.map_err(internal)?;
+    let must_change_password = store
+        .user(&p.user)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+        .is_some_and(|u| u.must_change_password);
     Ok(AccountInfo {
         name: p.user,
         role: p.role.as_str().into(),
         tokens: tokens.into_iter().map(Into::into).collect(),
+        must_change_password,
     })
 }
 
@@ -59,8 +61,7 @@ pub async fn change_password(
     again: String,
 ) -> Result<(), ServerFnError> {
     use crate::server_fns::ssr;
-    let cx = ssr::context()?;
-    let who = ssr::actor()?;
+    let (cx, who) = ssr::signed_in()?;
     if new != again {
         return Err(ServerFnError::new("The two new passwords differ."));
     }
@@ -74,8 +75,7 @@ pub async fn change_password(
 pub async fn create_token(label: String, role: String) -> Result<String, ServerFnError> {
     use crate::server_fns::ssr;
     use tidemark_core::auth::accounts::{self, parse_role};
-    let cx = ssr::context()?;
-    let who = ssr::actor()?;
+    let (cx, who) = ssr::signed_in()?;
     let role = parse_role("role", &role).map_err(refused)?;
     let (_, _, secret) = accounts::create_token(cx.jobs.store(), &acting!(who), &label, Some(role))
         .await
@@ -87,8 +87,7 @@ pub async fn create_token(label: String, role: String) -> Result<String, ServerF
 #[server(prefix = "/_fn", endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<(), ServerFnError> {
     use crate::server_fns::ssr;
-    let cx = ssr::context()?;
-    let who = ssr::actor()?;
+    let (cx, who) = ssr::signed_in()?;
     tidemark_core::auth::accounts::revoke_token(cx.jobs.store(), &acting!(who), id)
         .await
         .map_err(refused)
@@ -99,8 +98,8 @@ pub async fn revoke_token(id: i64) -> Result<(), ServerFnError> {
 pub async fn load_admin() -> Result<AdminView, ServerFnError> {
     use crate::server_fns::ssr;
     use tidemark_core::auth::Action;
-    let cx = ssr::context()?;
-    ssr::allow(&cx, Action::ReadAudit, "").await?;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::ReadAudit, "").await?;
     let store = cx.jobs.store();
     Ok(AdminView {
         users: store
@@ -125,8 +124,7 @@ pub async fn load_admin() -> Result<AdminView, ServerFnError> {
 pub async fn add_user(name: String, role: String) -> Result<String, ServerFnError> {
     use crate::server_fns::ssr;
     use tidemark_core::auth::accounts::{self, parse_role};
-    let cx = ssr::context()?;
-    let who = ssr::actor()?;
+    let (cx, who) = ssr::signed_in()?;
     let role = parse_role("role", &role).map_err(refused)?;
     let password = accounts::add_user(cx.jobs.store(), &acting!(who), &name, role, None)
         .await

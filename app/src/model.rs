@@ -214,6 +214,9 @@ pub struct LiveEvent {
     pub body: LiveEventBody,
 }
 
+/// How many log lines a job's page keeps.
+pub const LOG_TAIL: usize = 40;
+
 /// What the job page renders on the server: the job, its latest progress, its log tail, and the
 /// number of the last event included, from which the browser follows the stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -226,6 +229,25 @@ pub struct JobPage {
     pub events_url: String,
     /// Opened through a share link: a read-only page with no way further into Tidemark.
     pub shared: bool,
+}
+
+impl JobPage {
+    /// The page as a share link shows it: the kind, the database's display name, the state,
+    /// phase and progress, the times and the outcome. Who started it, what was asked, the log
+    /// (which names hosts and roles), the item being worked on and any download stay out.
+    pub fn for_share_link(mut self, token: &str, database_name: String) -> JobPage {
+        self.job.params = serde_json::Value::Null;
+        self.job.started_by = String::new();
+        self.job.database = database_name;
+        self.job.artifact = None;
+        self.log = Vec::new();
+        if let Some(p) = &mut self.progress {
+            p.current = None;
+        }
+        self.events_url = format!("/s/{token}/events");
+        self.shared = true;
+        self
+    }
 }
 
 /// A file a job produced, such as a dump.
@@ -526,6 +548,8 @@ pub struct AccountInfo {
     pub name: String,
     pub role: String,
     pub tokens: Vec<TokenRow>,
+    /// The password was given by someone else: a new one comes before anything else.
+    pub must_change_password: bool,
 }
 
 /// An API token, without its secret.

@@ -20,58 +20,141 @@ pub mod ssr {
         pub config: std::sync::Arc<tidemark_core::Config>,
     }
 
-    pub fn context() -> Result<ServerContext, ServerFnError> {
+    fn context() -> Result<ServerContext, ServerFnError> {
         use_context::<ServerContext>()
             .ok_or_else(|| ServerFnError::new("the server context is missing"))
     }
 
-    /// Who is calling, as the server's authentication found them.
-    pub fn actor() -> Result<(tidemark_core::auth::Principal, Option<String>), ServerFnError> {
+    /// Who is calling, as the server's authentication found them, and from where.
+    #[derive(Debug, Clone)]
+    pub struct Caller {
+        pub principal: tidemark_core::auth::Principal,
+        pub source: Option<String>,
+    }
+
+    /// The sentence an anonymous call gets.
+    pub const LOG_IN_FIRST: &str = "Log in first: this needs a signed-in user.";
+
+    /// An error answered with `status`, so a caller tells "log in" (401), "not allowed" (403)
+    /// and "no such thing" (404) apart from a failure.
+    pub fn with_status(status: http::StatusCode, message: impl Into<String>) -> ServerFnError {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(status);
+        }
+        ServerFnError::new(message.into())
+    }
+
+    /// A refusal for want of a role: 403, with the sentence saying which role was needed.
+    pub fn forbidden(denied: &tidemark_core::auth::Denied) -> ServerFnError {
+        with_status(
+            http::StatusCode::FORBIDDEN,
+            format!("{}.", capitalise(&denied.to_string())),
+        )
+    }
+
+    /// The caller, or a refusal when nobody is signed in. The one place server functions learn
+    /// who calls: the request's principal, set by the server's authentication.
+    fn caller() -> Result<Caller, ServerFnError> {
         let parts = use_context::<http::request::Parts>()
             .ok_or_else(|| ServerFnError::new("the request is missing"))?;
         let principal = parts
             .extensions
             .get::<tidemark_core::auth::Principal>()
             .cloned()
-            .ok_or_else(|| ServerFnError::new("Log in first."))?;
+            .ok_or_else(|| with_status(http::StatusCode::UNAUTHORIZED, LOG_IN_FIRST))?;
         let source = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_string());
-        Ok((principal, source))
+        Ok(Caller { principal, source })
+    }
+
+    /// The shared state and the caller: where every server function but the shared page's
+    /// starts, reads included, so none serves the anonymous.
+    pub fn signed_in() -> Result<(ServerContext, Caller), ServerFnError> {
+        let who = caller()?;
+        Ok((context()?, who))
+    }
+
+    /// The shared state for the public shared page alone, whose link's token is its credential.
+    pub fn for_share_link() -> Result<ServerContext, ServerFnError> {
+        context()
     }
 
     /// Checks the role, recording a refusal in the audit log.
     pub async fn allow(
         cx: &ServerContext,
+        who: &Caller,
         action: tidemark_core::auth::Action,
         database: &str,
-    ) -> Result<(tidemark_core::auth::Principal, Option<String>), ServerFnError> {
-        let (principal, source) = actor()?;
-        if let Err(denied) = principal.may(action) {
+    ) -> Result<(), ServerFnError> {
+        if let Err(denied) = who.principal.may(action) {
             cx.jobs
                 .store()
                 .record(
-                    &principal.user,
+                    &who.principal.user,
                     action,
                     Some(database),
                     None,
                     &format!("denied: {denied}"),
-                    source.as_deref(),
+                    who.source.as_deref(),
                 )
                 .await;
-            return Err(ServerFnError::new(format!(
-                "{}.",
-                capitalise(&denied.to_string())
-            )));
+            return Err(forbidden(&denied));
         }
-        Ok((principal, source))
+        Ok(())
+    }
+
+    /// A job's page as of its record: the latest progress, the log's tail, and the number of
+    /// the last event included, from which the browser follows the stream.
+    pub async fn job_page(
+        cx: &ServerContext,
+        job_id: &tidemark_core::jobs::JobId,
+    ) -> Result<Option<crate::model::JobPage>, ServerFnError> {
+        use crate::model::{JobPage, JobProgress, LiveEvent, LiveEventBody};
+        let store = cx.jobs.store();
+        let internal = |e: tidemark_core::store::StoreError| {
+            tracing::error!(error = %e, "cannot read a job");
+            ServerFnError::new("Tidemark could not read this job; the server log says why.")
+        };
+        let Some(job) = store.job(job_id).await.map_err(internal)? else {
+            return Ok(None);
+        };
+        // Read after the job: its end, if it came meanwhile, is left for the page's live stream.
+        let events = tidemark_core::jobs::as_of_record(
+            store.events_after(job_id, 0).await.map_err(internal)?,
+            &job.status,
+        );
+        let last_event = events.last().map_or(0, |e| e.seq);
+        let mut progress: Option<JobProgress> = None;
+        let mut log = Vec::new();
+        for e in events {
+            // The same JSON the event stream sends, read the way the browser reads it.
+            let Ok(live) = serde_json::to_value(&e).and_then(serde_json::from_value::<LiveEvent>)
+            else {
+                continue;
+            };
+            match live.body {
+                LiveEventBody::Progress { progress: p } => progress = Some(p),
+                LiveEventBody::Log { line } => log.push(line),
+                LiveEventBody::Status { .. } => {}
+            }
+        }
+        let keep = log.len().saturating_sub(crate::model::LOG_TAIL);
+        Ok(Some(JobPage {
+            events_url: format!("/api/v1/jobs/{}/events", job.id),
+            job: job.into(),
+            progress,
+            log: log.split_off(keep),
+            last_event,
+            shared: false,
+        }))
     }
 
     /// Records a change and how it ended.
     pub async fn audit<T: std::fmt::Display, E: std::fmt::Display>(
         cx: &ServerContext,
-        who: &(tidemark_core::auth::Principal, Option<String>),
+        who: &Caller,
         action: tidemark_core::auth::Action,
         database: &str,
         result: &Result<T, E>,
@@ -83,12 +166,12 @@ pub mod ssr {
         cx.jobs
             .store()
             .record(
-                &who.0.user,
+                &who.principal.user,
                 action,
                 Some(database),
                 target.as_deref(),
                 &outcome,
-                who.1.as_deref(),
+                who.source.as_deref(),
             )
             .await;
     }
@@ -152,7 +235,7 @@ pub mod ssr {
 /// Every database Tidemark serves.
 #[server(prefix = "/_fn", endpoint = "databases")]
 pub async fn list_databases() -> Result<crate::model::DatabaseList, ServerFnError> {
-    let cx = ssr::context()?;
+    let (cx, _) = ssr::signed_in()?;
     let (dbs, problems) = cx.catalog.listing().await;
     Ok(crate::model::DatabaseList {
         databases: dbs.into_iter().map(Into::into).collect(),
@@ -164,7 +247,7 @@ pub async fn list_databases() -> Result<crate::model::DatabaseList, ServerFnErro
 #[server(prefix = "/_fn", endpoint = "backups_tab")]
 pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFnError> {
     use tidemark_core::provider::ProviderError;
-    let cx = ssr::context()?;
+    let (cx, _) = ssr::signed_in()?;
     match cx.catalog.overview(&id).await {
         Ok(o) => {
             let schedule = if o.database.features.scheduled_backups {
@@ -227,56 +310,20 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
 /// A job with its latest progress and log tail; `None` when there is no such job.
 #[server(prefix = "/_fn", endpoint = "job_page")]
 pub async fn load_job_page(id: String) -> Result<Option<JobPage>, ServerFnError> {
-    use crate::model::{JobProgress, LiveEvent, LiveEventBody};
-    use tidemark_core::jobs::JobId;
-    let cx = ssr::context()?;
-    let Some(job_id) = JobId::parse(&id) else {
+    let (cx, _) = ssr::signed_in()?;
+    let Some(job_id) = tidemark_core::jobs::JobId::parse(&id) else {
         return Ok(None);
     };
-    let store = cx.jobs.store();
-    let internal = |e: tidemark_core::store::StoreError| {
-        tracing::error!(error = %e, "cannot read a job");
-        ServerFnError::new("Tidemark could not read this job; the server log says why.")
-    };
-    let Some(job) = store.job(&job_id).await.map_err(internal)? else {
-        return Ok(None);
-    };
-    // Read after the job: its end, if it came meanwhile, is left for the page's live stream.
-    let events = tidemark_core::jobs::as_of_record(
-        store.events_after(&job_id, 0).await.map_err(internal)?,
-        &job.status,
-    );
-    let last_event = events.last().map_or(0, |e| e.seq);
-    let mut progress: Option<JobProgress> = None;
-    let mut log = Vec::new();
-    for e in events {
-        // The same JSON the event stream sends, read the way the browser reads it.
-        let Ok(live) = serde_json::to_value(&e).and_then(serde_json::from_value::<LiveEvent>)
-        else {
-            continue;
-        };
-        match live.body {
-            LiveEventBody::Progress { progress: p } => progress = Some(p),
-            LiveEventBody::Log { line } => log.push(line),
-            LiveEventBody::Status { .. } => {}
-        }
-    }
-    let keep = log.len().saturating_sub(crate::pages::job::LOG_TAIL);
-    Ok(Some(JobPage {
-        events_url: format!("/api/v1/jobs/{}/events", job.id),
-        job: job.into(),
-        progress,
-        log: log.split_off(keep),
-        last_event,
-        shared: false,
-    }))
+    ssr::job_page(&cx, &job_id).await
 }
 
-/// The job a share link opens, read-only; `None` when the link is unknown, expired or revoked.
-/// Public: the link's token is the credential.
+/// The job a share link opens, read-only; `None` when the link is unknown, expired or revoked,
+/// or its creator has been disabled. Public: the link's token is the credential. The page holds
+/// only what a link may show: the kind, the database's name, the state, the phase and progress,
+/// the times and the outcome.
 #[server(prefix = "/_fn", endpoint = "shared_job")]
 pub async fn load_shared_job(token: String) -> Result<Option<JobPage>, ServerFnError> {
-    let cx = ssr::context()?;
+    let cx = ssr::for_share_link()?;
     let hash = tidemark_core::auth::hash_token(&token);
     let link = cx
         .jobs
@@ -288,20 +335,26 @@ pub async fn load_shared_job(token: String) -> Result<Option<JobPage>, ServerFnE
             ServerFnError::new("Tidemark could not read this link; the server log says why.")
         })?;
     let Some(link) = link else { return Ok(None) };
-    Ok(load_job_page(link.target).await?.map(|mut page| {
-        page.events_url = format!("/s/{token}/events");
-        page.shared = true;
-        // The page shows the status only: no download, no way further in.
-        page.job.artifact = None;
-        page
-    }))
+    let Some(job_id) = tidemark_core::jobs::JobId::parse(&link.target) else {
+        return Ok(None);
+    };
+    let Some(page) = ssr::job_page(&cx, &job_id).await? else {
+        return Ok(None);
+    };
+    let name = cx
+        .catalog
+        .database(&page.job.database)
+        .await
+        .map(|d| d.name)
+        .unwrap_or_else(|_| page.job.database.clone());
+    Ok(Some(page.for_share_link(&token, name)))
 }
 
 /// Creates a read-only link to a job's page, valid for 7 days; returns its path.
 #[server(prefix = "/_fn", endpoint = "share_job")]
 pub async fn share_job(id: String) -> Result<String, ServerFnError> {
     use tidemark_core::auth::{Action, hash_token, new_token};
-    let cx = ssr::context()?;
+    let (cx, who) = ssr::signed_in()?;
     let store = cx.jobs.store();
     let internal = |e: tidemark_core::store::StoreError| {
         tracing::error!(error = %e, "cannot create a share link");
@@ -314,7 +367,7 @@ pub async fn share_job(id: String) -> Result<String, ServerFnError> {
         .await
         .map_err(internal)?
         .ok_or_else(|| ServerFnError::new(format!("There is no job with the id '{id}'.")))?;
-    let who = ssr::allow(&cx, Action::CreateShareLink, &job.database).await?;
+    ssr::allow(&cx, &who, Action::CreateShareLink, &job.database).await?;
     let token = new_token("tms_");
     let now = chrono::Utc::now();
     let link = store
@@ -322,7 +375,7 @@ pub async fn share_job(id: String) -> Result<String, ServerFnError> {
             &hash_token(token.expose()),
             job.id.as_str(),
             &job.database,
-            &who.0.user,
+            &who.principal.user,
             now,
             now + chrono::Duration::days(7),
         )
@@ -345,15 +398,15 @@ pub async fn trigger_backup(id: String) -> Result<String, ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::backup::start_backup;
     use tidemark_core::provider::BackupMethod;
-    let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::ManualBackup, &id).await?;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::ManualBackup, &id).await?;
     let result = start_backup(
         &cx.jobs,
         &cx.catalog,
         &cx.config,
         &id,
         BackupMethod::Manual,
-        &who.0,
+        &who.principal,
     )
     .await;
     ssr::audit(
@@ -375,8 +428,8 @@ pub async fn save_schedule(
     hour: String,
 ) -> Result<(), ServerFnError> {
     use tidemark_core::auth::Action;
-    let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::ChangeSchedule, &id).await?;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::ChangeSchedule, &id).await?;
     let hour = hour.trim().parse::<i64>().map_err(|_| {
         ServerFnError::new(format!(
             "The hour must be a whole number from 0 to 23; got '{hour}'."
@@ -388,7 +441,7 @@ pub async fn save_schedule(
         &id,
         Some(enabled.is_some()),
         Some(hour),
-        &who.0,
+        &who.principal,
         chrono::Utc::now(),
     )
     .await
@@ -418,13 +471,13 @@ pub async fn start_pitr(
 ) -> Result<String, ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::pitr::{PitrRequest, start_pitr_restore};
-    let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::PitrRestore, &id).await?;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::PitrRestore, &id).await?;
     let request = PitrRequest {
         restore_time: crate::format::utc_input_to_rfc3339(&restore_time),
         confirm: confirm.is_some(),
     };
-    let result = start_pitr_restore(&cx.jobs, &cx.catalog, &id, request, &who.0).await;
+    let result = start_pitr_restore(&cx.jobs, &cx.catalog, &id, request, &who.principal).await;
     ssr::audit(
         &cx,
         &who,
@@ -442,8 +495,8 @@ pub async fn start_pitr(
 #[server(prefix = "/_fn", endpoint = "discard_safety_copy")]
 pub async fn discard_safety_copy(id: String, copy: String) -> Result<(), ServerFnError> {
     use tidemark_core::auth::Action;
-    let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::DiscardSafetyCopy, &id).await?;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::DiscardSafetyCopy, &id).await?;
     let found = cx
         .catalog
         .discard_safety_copy(&id, &copy)
@@ -480,8 +533,8 @@ pub async fn add_firewall_rule(
 ) -> Result<(), ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::provider::NewFirewallRule;
-    let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::ChangeFirewall, &id).await?;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::ChangeFirewall, &id).await?;
     let rule = match (
         cidr.filter(|c| !c.trim().is_empty()),
         range_id.filter(|r| !r.is_empty()),
@@ -517,8 +570,8 @@ pub async fn add_firewall_rule(
 #[server(prefix = "/_fn", endpoint = "remove_firewall_rule")]
 pub async fn remove_firewall_rule(id: String, rule: String) -> Result<(), ServerFnError> {
     use tidemark_core::auth::Action;
-    let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::ChangeFirewall, &id).await?;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::ChangeFirewall, &id).await?;
     let result = cx.catalog.remove_firewall_rule(&id, &rule).await;
     ssr::audit(
         &cx,
@@ -537,7 +590,7 @@ pub async fn remove_firewall_rule(id: String, rule: String) -> Result<(), Server
 /// Whether this server reaches the database now, and what to do when it does not.
 #[server(prefix = "/_fn", endpoint = "check_reachability")]
 pub async fn check_reachability(id: String) -> Result<crate::model::Reachability, ServerFnError> {
-    let cx = ssr::context()?;
+    let (cx, _) = ssr::signed_in()?;
     let db = cx.catalog.database(&id).await.map_err(ssr::user_error)?;
     let target = cx
         .catalog
@@ -556,7 +609,7 @@ pub async fn check_reachability(id: String) -> Result<crate::model::Reachability
 pub async fn cancel_job(id: String) -> Result<(), ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::JobId;
-    let cx = ssr::context()?;
+    let (cx, who) = ssr::signed_in()?;
     let job_id =
         JobId::parse(&id).ok_or_else(|| ServerFnError::new(format!("'{id}' is not a job id.")))?;
     let job = cx
@@ -569,7 +622,7 @@ pub async fn cancel_job(id: String) -> Result<(), ServerFnError> {
             ServerFnError::new("Tidemark could not read this job; the server log says why.")
         })?
         .ok_or_else(|| ServerFnError::new(format!("There is no job with the id '{id}'.")))?;
-    let who = ssr::allow(&cx, Action::CancelJob, &job.database).await?;
+    ssr::allow(&cx, &who, Action::CancelJob, &job.database).await?;
     let result = cx.jobs.cancel(&job_id).await;
     ssr::audit(
         &cx,
@@ -595,7 +648,7 @@ pub async fn list_jobs(
     kind: Option<String>,
     limit: Option<u32>,
 ) -> Result<Vec<crate::model::Job>, ServerFnError> {
-    let cx = ssr::context()?;
+    let (cx, _) = ssr::signed_in()?;
     let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
     let (database, state, kind) = (given(&database), given(&state), given(&kind));
     let jobs = cx
@@ -621,9 +674,9 @@ pub async fn list_jobs(
 pub async fn start_dump(id: String) -> Result<String, ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::dump::start_dump;
-    let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::Dump, &id).await?;
-    let result = start_dump(&cx.jobs, &cx.catalog, &cx.config, &id, &who.0).await;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::Dump, &id).await?;
+    let result = start_dump(&cx.jobs, &cx.catalog, &cx.config, &id, &who.principal).await;
     ssr::audit(
         &cx,
         &who,
@@ -681,14 +734,14 @@ pub async fn stage_backup(
 ) -> Result<crate::model::StagedDump, ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::staging::{StageError, stage_backup};
-    let cx = ssr::context()?;
-    let who = ssr::allow(&cx, Action::Upload, &id).await?;
+    let (cx, who) = ssr::signed_in()?;
+    ssr::allow(&cx, &who, Action::Upload, &id).await?;
     let result = stage_backup(
         &cx.catalog,
         cx.jobs.store(),
         &cx.config,
         &id,
-        &who.0,
+        &who.principal,
         &backup,
     )
     .await;
@@ -715,16 +768,23 @@ pub async fn restore_preflight(
 ) -> Result<Vec<crate::model::PreflightCheck>, ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::restore::preflight_restore;
-    let cx = ssr::context()?;
+    let (cx, who) = ssr::signed_in()?;
     let request = restore_request(source, target, new_database, confirm_name)?;
     let action = match request.target {
         tidemark_core::jobs::restore::RestoreTarget::InPlace => Action::RestoreInPlace,
         _ => Action::RestoreIntoNewDatabase,
     };
-    let who = ssr::allow(&cx, action, &id).await?;
-    let checks = preflight_restore(&cx.jobs, &cx.catalog, &cx.config, &id, &who.0, request)
-        .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    ssr::allow(&cx, &who, action, &id).await?;
+    let checks = preflight_restore(
+        &cx.jobs,
+        &cx.catalog,
+        &cx.config,
+        &id,
+        &who.principal,
+        request,
+    )
+    .await
+    .map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(checks
         .into_iter()
         .map(|c| crate::model::PreflightCheck {
@@ -746,14 +806,22 @@ pub async fn start_restore(
 ) -> Result<String, ServerFnError> {
     use tidemark_core::auth::Action;
     use tidemark_core::jobs::restore::{RestoreTarget, start_restore};
-    let cx = ssr::context()?;
+    let (cx, who) = ssr::signed_in()?;
     let request = restore_request(source, target, new_database, confirm_name)?;
     let action = match request.target {
         RestoreTarget::InPlace => Action::RestoreInPlace,
         RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
     };
-    let who = ssr::allow(&cx, action, &id).await?;
-    let result = start_restore(&cx.jobs, &cx.catalog, &cx.config, &id, &who.0, request).await;
+    ssr::allow(&cx, &who, action, &id).await?;
+    let result = start_restore(
+        &cx.jobs,
+        &cx.catalog,
+        &cx.config,
+        &id,
+        &who.principal,
+        request,
+    )
+    .await;
     ssr::audit(
         &cx,
         &who,

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod clock;
 pub mod config;
 pub mod jobs;
 pub mod pgtools;

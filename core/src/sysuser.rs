@@ -68,3 +68,41 @@ pub fn chown_opt(run_as: Option<&RunAs>, path: &Path) -> Result<(), SysUserError
         None => Ok(()),
     }
 }
+
+/// Every file and directory this process creates from now on is private to its user (umask
+/// 077): dumps, uploads, the state database and secrets are never readable by others, from the
+/// moment they exist. Programs Tidemark starts inherit it.
+pub fn keep_new_files_private() {
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+}
+
+/// Makes the data directory private: 0700, or, when the clusters run as another user, 0710 with
+/// that user's group so it can pass through to its clusters' directories (and read nothing).
+pub fn make_data_dir_private(dir: &Path, run_as: Option<&RunAs>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match run_as {
+        Some(user) => {
+            nix::unistd::chown(dir, None, Some(Gid::from_raw(user.gid)))
+                .map_err(std::io::Error::from)?;
+            0o710
+        }
+        None => 0o700,
+    };
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
+}
+
+/// Writes a new private file (0600 from its creation) with `contents`, replacing any.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // A file that existed keeps its old mode through open: narrow it too.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(contents)?;
+    f.sync_all()
+}

@@ -191,7 +191,8 @@ test('the account page makes an API token that works, and the admin page adds a 
   await page.locator('[data-testid="audit-row"]', { hasText: 'created as operator' }).waitFor();
   await page.screenshot({ path: screenshotPath('admin-1280x800'), fullPage: true });
 
-  // Olga logs in with it, and as an operator she cannot open the admin page's data.
+  // Olga logs in with it, must first choose her own password, and as an operator she then
+  // cannot open the admin page's data.
   const hers = await chrome.browser.newContext({ viewport: PHONE, isMobile: true });
   const login = await hers.newPage();
   await login.goto(`${server.url}/admin`);
@@ -199,6 +200,18 @@ test('the account page makes an API token that works, and the admin page adds a 
   await login.getByLabel('Name').fill('olga');
   await login.getByLabel('Password').fill(password);
   await login.getByRole('button', { name: 'Log in' }).click();
+  await login.waitForURL('**/account?first=1&next=/admin');
+  await login.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  await login.locator('[data-testid="password-first"]').waitFor();
+  // Nothing else opens until the password is changed.
+  const held = await hers.request.get(`${server.url}/api/v1/databases`);
+  assert.equal(held.status(), 403);
+  assert.equal((await held.json()).error.code, 'password_change_required');
+  await login.getByLabel('Current password').fill(password);
+  await login.getByLabel('New password (12 characters or more)').fill('olga chose this one');
+  await login.getByLabel('New password again').fill('olga chose this one');
+  await login.getByRole('button', { name: 'Change password' }).click();
+  await login.locator('[data-testid="password-continue"]').click();
   await login.waitForURL('**/admin');
   await login.getByRole('alert').filter({ hasText: /admin role/ }).waitFor();
   const overflow = await login.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -63,14 +63,23 @@ export async function startServer({ env = {} } = {}) {
     await new Promise((r) => setTimeout(r, 250));
   }
 
-  // The first start prints the admin's one-time password: log in with it, and make a token.
-  const password = log.join('').match(/one-time password (\S+)/)[1];
+  // The first start prints the admin's one-time password: log in with it, choose a new one as
+  // Tidemark then asks, and make a token.
+  const oneTime = log.join('').match(/one-time password (\S+)/)[1];
+  const password = `browser tests ${oneTime}`;
   const login = await fetch(`${url}/login`, {
     method: 'POST',
-    body: new URLSearchParams({ name: 'admin', password, next: '/' }),
+    headers: { origin: url },
+    body: new URLSearchParams({ name: 'admin', password: oneTime, next: '/' }),
     redirect: 'manual',
   });
   const cookie = login.headers.getSetCookie().find((c) => c.startsWith('tidemark_session=')).split(';')[0];
+  const changed = await fetch(`${url}/api/v1/account/password`, {
+    method: 'POST',
+    headers: { cookie, origin: url, 'content-type': 'application/json' },
+    body: JSON.stringify({ current: oneTime, new: password }),
+  });
+  if (!changed.ok) throw new Error(`cannot change the first password: ${changed.status} ${await changed.text()}`);
   const created = await fetch(`${url}/api/v1/tokens`, {
     method: 'POST',
     headers: { cookie, origin: url, 'content-type': 'application/json' },
@@ -81,6 +90,7 @@ export async function startServer({ env = {} } = {}) {
   return {
     url,
     log,
+    oneTime,
     password,
     token,
     dataDir: path.join(dir, 'data'),
@@ -93,6 +103,7 @@ export async function startServer({ env = {} } = {}) {
       const context = await browser.newContext(options);
       const res = await fetch(`${url}/login`, {
         method: 'POST',
+        headers: { origin: url },
         body: new URLSearchParams({ name: 'admin', password, next: '/' }),
         redirect: 'manual',
       });

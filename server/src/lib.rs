@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod body_limit;
 pub mod routes;
 pub mod startup;
 pub mod state;

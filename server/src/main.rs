@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    tidemark_core::sysuser::keep_new_files_private();
     tidemark_server::telemetry::init();
     let config = match tidemark_core::Config::from_env() {
         Ok(c) => c,

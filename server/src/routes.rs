@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
             auth::authenticate,
         ))
         .layer(sessions)
+        .layer(middleware::from_fn(crate::body_limit::limit_small_bodies))
         .layer(middleware::from_fn(auth::security_headers))
         .layer(middleware::from_fn(cache_headers))
         // Pages, scripts, styles and the wasm bundle travel compressed; event streams (which must
@@ -89,6 +90,8 @@ pub fn router(state: AppState) -> Router {
                     .and(NotForContentType::const_new("application/gzip")),
             ),
         )
+        // Odd paths (dot segments, encoded separators) never reach routing's handlers or auth.
+        .layer(middleware::from_fn(auth::refuse_odd_paths))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -73,9 +73,10 @@ async fn first_admin(store: &Store) -> Result<(), StartError> {
     store
         .create_user("admin", Role::Admin, &hash, chrono::Utc::now())
         .await?;
+    store.require_password_change("admin").await?;
     tracing::warn!(
         user = "admin",
-        "created the first account; log in as admin with the one-time password {password} and change it (POST /api/v1/account/password)"
+        "created the first account; log in as admin with the one-time password {password}: Tidemark then asks for a new one"
     );
     Ok(())
 }
@@ -149,6 +150,12 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
 pub async fn run(config: Config) -> Result<(), StartError> {
     check_data_dir(&config.data_dir)?;
     let run_as = RunAs::for_current_process(&config.run_as_user)?;
+    tidemark_core::sysuser::make_data_dir_private(&config.data_dir, run_as.as_ref()).map_err(
+        |e| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            reason: format!("cannot make it private: {e}"),
+        },
+    )?;
     if config.embedded || !config.clusters.is_empty() {
         check_tools(&config, run_as.as_ref())?;
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use tidemark_core::clock::{Clock, SystemClock};
 use tidemark_core::jobs::{EventHub, JobRunner};
 use tidemark_core::store::Store;
 use tidemark_core::{Catalog, Config};
@@ -15,6 +16,60 @@ pub struct AppState {
     pub catalog: Catalog,
     pub jobs: Arc<JobRunner>,
     pub login_throttle: Arc<crate::auth::LoginThrottle>,
+    /// Live event streams open now, per user and per share link.
+    pub streams: Arc<StreamLimits>,
+    /// Where "now" comes from for session expiry; tests move it by hand.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Counts what is open per key, up to a limit.
+#[derive(Debug, Default)]
+pub struct StreamLimits {
+    open: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+/// One open stream; dropping it frees its place.
+#[derive(Debug)]
+pub struct StreamPermit {
+    limits: Arc<StreamLimits>,
+    key: String,
+}
+
+impl StreamLimits {
+    fn open(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, usize>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A place for one more stream under `key`, or `None` when `max` are open already.
+    pub fn acquire(self: &Arc<Self>, key: &str, max: usize) -> Option<StreamPermit> {
+        let mut open = self.open();
+        let n = open.entry(key.to_string()).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(StreamPermit {
+            limits: self.clone(),
+            key: key.to_string(),
+        })
+    }
+
+    /// How many streams are open under `key`.
+    pub fn count(&self, key: &str) -> usize {
+        self.open().get(key).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut open = self.limits.open();
+        if let Some(n) = open.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl AppState {
@@ -26,7 +81,15 @@ impl AppState {
             catalog,
             jobs: Arc::new(JobRunner::new(EventHub::new(store), max_concurrent_jobs)),
             login_throttle: Arc::default(),
+            streams: Arc::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same state with another clock, for tests of time-based rules.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 }
 

@@ -260,13 +260,13 @@ async fn the_backups_tab_runs_on_scalingo_through_the_real_binary() {
     let last = &events.last().unwrap().2;
     assert_eq!(last["status"]["state"], "succeeded", "{events:?}");
     let password = std::fs::read_to_string(dir.path().join("data/secrets/main.password")).unwrap();
-    let copy = tidemark_core::pgtools::pg_dump::ConnTarget {
-        host: "127.0.0.1".into(),
-        port: embedded_port,
-        user: "postgres".into(),
-        password: Some(password.trim().to_string().into()),
-        dbname: "shop_copy".into(),
-    };
+    let copy = tidemark_core::pgtools::pg_dump::ConnTarget::new(
+        "127.0.0.1",
+        embedded_port,
+        "postgres",
+        Some(password.trim().to_string().into()),
+        "shop_copy",
+    );
     let mut conn = copy.connect().await.unwrap();
     let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
         .fetch_one(&mut conn)

@@ -79,9 +79,30 @@ fn Account(
         .iter()
         .map(|r| view! { <option value=*r selected=*r == account.role.as_str()>{*r}</option> })
         .collect_view();
+    let first = account.must_change_password;
+    let query = leptos_router::hooks::use_query_map();
+    // Where the user was going before the password came first: a path on this site only.
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .filter(|n| {
+                n.starts_with('/')
+                    && !n.starts_with("//")
+                    && !n
+                        .chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+            })
+            .unwrap_or_else(|| "/".into())
+    };
     view! {
         <h1>"Your account"</h1>
         <p data-testid="account-who">"Logged in as " <strong>{account.name.clone()}</strong> ", " {account.role.clone()} "."</p>
+        {first.then(|| view! {
+            <p class="notice" role="alert" data-testid="password-first">
+                "Choose your own password to go on: the one you logged in with was given to you, and Tidemark opens nothing else until it is changed."
+            </p>
+        })}
         <section class="block" aria-labelledby="password-title">
             <h2 id="password-title">"Password"</h2>
             <ActionForm action=password attr:class="stack-form">
@@ -94,11 +115,14 @@ fn Account(
                 <button class="button" type="submit">"Change password"</button>
             </ActionForm>
             {move || password.value().get().map(|r| match r {
+                Ok(()) if first => view! {
+                    <p class="ok-text" role="status">"Password changed. " <a href=next() data-testid="password-continue">"Go on"</a></p>
+                }.into_any(),
                 Ok(()) => view! { <p class="ok-text" role="status">"Password changed."</p> }.into_any(),
                 Err(e) => view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }.into_any(),
             })}
         </section>
-        <section class="block" aria-labelledby="tokens-title">
+        <section class="block" aria-labelledby="tokens-title" hidden=first>
             <h2 id="tokens-title">"API tokens"</h2>
             <p class="muted small">"For scripts: send one as " <code>"Authorization: Bearer <token>"</code> ". A token never has more rights than you."</p>
             <ActionForm action=created attr:class="schedule-form">

@@ -6,11 +6,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::{LoadError, error_text};
 use crate::format;
-use crate::model::{JobPage, JobProgress, LiveEvent, LiveEventBody};
+use crate::model::{JobPage, JobProgress, LOG_TAIL, LiveEvent, LiveEventBody};
 use crate::server_fns::{CancelJob, ShareJob, load_job_page, load_shared_job};
-
-/// How many log lines the page keeps.
-pub const LOG_TAIL: usize = 40;
 
 /// A job's page from its resource: live when there is a job, `missing` when there is none.
 fn job_or(
@@ -221,7 +218,7 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
                 <h1>{title}</h1>
                 <p class="muted">
                     "Queued " <time datetime=format::iso(&job.queued_at)>{format::utc(&job.queued_at)}</time>
-                    " by " {job.started_by.clone()}
+                    {(!job.started_by.is_empty()).then(|| format!(" by {}", job.started_by))}
                 </p>
             </div>
             <span class=move || state_class(&state.get()) data-testid="job-state">{move || state.get()}</span>

@@ -141,6 +141,10 @@ pub async fn add_user(
             "There is already a user named '{name}'."
         )));
     }
+    if shown.is_some() {
+        // A password someone else has seen: the user chooses their own at first login.
+        store.require_password_change(name).await?;
+    }
     who.record(
         store,
         Action::ManageUsers,

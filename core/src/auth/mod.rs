@@ -10,3 +10,8 @@ pub use password::{
 };
 pub use role::{Action, Denied, Principal, Role, Via};
 pub use token::{ApiTokenSecret, hash_token, new_token};
+
+/// The client's address as authentication found it: the peer, or the nearest address a trusted
+/// proxy forwarded. Set on every request; read by whatever records who did what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);

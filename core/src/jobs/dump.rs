@@ -12,6 +12,7 @@ use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use crate::auth::{Action, Principal};
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::pgtools::acting::Acting;
 use crate::pgtools::pg_dump::{self, ConnTarget, TABLES_TO_DUMP_SQL};
 use crate::pgtools::runner::require;
 use crate::pgtools::streaming::{Output, Streaming};
@@ -205,37 +206,13 @@ pub async fn dump_to(
         path: path.with_extension("dump.partial"),
         kept: false,
     };
-    let cmd = pg_dump::dump_custom(&plan.pg_bin_dir, &plan.target, &partial.path);
-    let mut tool = Streaming::spawn(&cmd)?;
-    let mut done = 0u64;
-    let mut ticker = tokio::time::interval(Duration::from_millis(500));
-    let status = loop {
-        tokio::select! {
-            out = tool.next() => match out? {
-                Output::Line(line) => {
-                    if let Some(table) = pg_dump::dumped_table(&line) {
-                        done += 1;
-                        ctx.progress.advance(done, Some(table.to_string())).await?;
-                    } else if pg_dump::is_worth_showing(&line) {
-                        ctx.progress.log(&line).await?;
-                    }
-                }
-                Output::Exited(status) => break status,
-            },
-            _ = ticker.tick() => {
-                if let Ok(meta) = std::fs::metadata(&partial.path) {
-                    ctx.progress.bytes(meta.len()).await?;
-                }
-            }
-            () = ctx.cancel.cancelled() => {
-                tool.stop().await;
-                return Ok(None);
-            }
-        }
+    // pg_dump reads as the database's owner (and a reader of everything), never as a superuser.
+    let acting = Acting::for_dump(&plan.target).await?;
+    let result = run_pg_dump(ctx, plan, acting.target(), &partial.path).await;
+    acting.finish().await;
+    let Some(done) = result? else {
+        return Ok(None);
     };
-    if !status.success() {
-        return Err(tool.failure(status));
-    }
     let size = std::fs::metadata(&partial.path)
         .context("pg_dump reported success but wrote no file")?
         .len();
@@ -256,4 +233,45 @@ pub async fn dump_to(
         tables: done,
         size_bytes: size,
     }))
+}
+
+/// Runs pg_dump into `file` as `login`; the number of tables it wrote, or `None` when cancelled.
+async fn run_pg_dump(
+    ctx: &JobContext,
+    plan: &DumpPlan,
+    login: &ConnTarget,
+    file: &Path,
+) -> anyhow::Result<Option<u64>> {
+    let cmd = pg_dump::dump_custom(&plan.pg_bin_dir, login, file);
+    let mut tool = Streaming::spawn(&cmd)?;
+    let mut done = 0u64;
+    let mut ticker = tokio::time::interval(Duration::from_millis(500));
+    let status = loop {
+        tokio::select! {
+            out = tool.next() => match out? {
+                Output::Line(line) => {
+                    if let Some(table) = pg_dump::dumped_table(&line) {
+                        done += 1;
+                        ctx.progress.advance(done, Some(table.to_string())).await?;
+                    } else if pg_dump::is_worth_showing(&line) {
+                        ctx.progress.log(&line).await?;
+                    }
+                }
+                Output::Exited(status) => break status,
+            },
+            _ = ticker.tick() => {
+                if let Ok(meta) = std::fs::metadata(file) {
+                    ctx.progress.bytes(meta.len()).await?;
+                }
+            }
+            () = ctx.cancel.cancelled() => {
+                tool.stop().await;
+                return Ok(None);
+            }
+        }
+    };
+    if !status.success() {
+        return Err(tool.failure(status));
+    }
+    Ok(Some(done))
 }

@@ -13,6 +13,31 @@ use crate::store::{Store, StoreError};
 /// How many events a slow watcher may fall behind before it re-reads them from the store.
 const CHANNEL_CAPACITY: usize = 1024;
 
+/// One watcher's live events of one job; dropping it drops the job's channel once idle.
+pub struct Subscription {
+    hub: EventHub,
+    job: JobId,
+    rx: Option<broadcast::Receiver<JobEvent>>,
+}
+
+impl Subscription {
+    /// The next live event; `Lagged` when events were skipped, `Closed` once the job has ended.
+    pub async fn recv(&mut self) -> Result<JobEvent, broadcast::error::RecvError> {
+        match self.rx.as_mut() {
+            Some(rx) => rx.recv().await,
+            None => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        // The receiver goes first, so the channel counts one listener fewer when checked.
+        drop(self.rx.take());
+        self.hub.forget_if_idle(&self.job);
+    }
+}
+
 #[derive(Clone)]
 pub struct EventHub {
     store: Store,
@@ -51,19 +76,56 @@ impl EventHub {
     }
 
     /// Live events of a job from now on. Subscribe before reading the stored events, then skip
-    /// what was already read, and nothing is missed.
-    pub fn subscribe(&self, job: &JobId) -> broadcast::Receiver<JobEvent> {
-        self.channels()
+    /// what was already read, and nothing is missed. However the subscription ends (read to the
+    /// end, dropped, or abandoned with its request half-way), an idle channel goes with it.
+    pub fn subscribe(&self, job: &JobId) -> Subscription {
+        let rx = self
+            .channels()
             .entry(job.clone())
             .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe()
+            .subscribe();
+        Subscription {
+            hub: self.clone(),
+            job: job.clone(),
+            rx: Some(rx),
+        }
     }
 
-    /// Drops the channel of a job that has already finished, once nobody listens.
-    pub fn forget_if_idle(&self, job: &JobId) {
+    /// How many jobs have a live channel, for tests and metrics.
+    pub fn channel_count(&self) -> usize {
+        self.channels().len()
+    }
+
+    /// Drops a job's channel once nobody listens; the next subscriber makes a new one.
+    fn forget_if_idle(&self, job: &JobId) {
         let mut channels = self.channels();
         if channels.get(job).is_some_and(|tx| tx.receiver_count() == 0) {
             channels.remove(job);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_abandoned_subscription_leaves_no_channel_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+        let hub = EventHub::new(store);
+        let job = JobId("20261203000000-abcdefghij".into());
+        let a = hub.subscribe(&job);
+        let b = hub.subscribe(&job);
+        assert_eq!(hub.channel_count(), 1);
+        drop(a);
+        assert_eq!(hub.channel_count(), 1, "still watched by the other");
+        // A request dropped while it awaits something else, as a browser that leaves does.
+        let pending = async move {
+            let _sub = b;
+            std::future::pending::<()>().await;
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(10), pending).await;
+        assert_eq!(hub.channel_count(), 0);
     }
 }

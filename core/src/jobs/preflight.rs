@@ -267,13 +267,7 @@ mod tests {
     use super::*;
 
     fn target(port: u16) -> ConnTarget {
-        ConnTarget {
-            host: "127.0.0.1".into(),
-            port,
-            user: "app".into(),
-            password: None,
-            dbname: "app".into(),
-        }
+        ConnTarget::new("127.0.0.1", port, "app", None, "app")
     }
 
     #[tokio::test]

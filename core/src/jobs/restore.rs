@@ -18,12 +18,12 @@ use super::upload;
 use crate::auth::{Action, Principal};
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::pgtools::acting::{self, Acting};
 use crate::pgtools::pg_dump::ConnTarget;
-use crate::pgtools::pg_restore;
+use crate::pgtools::pg_restore::{self, FailureWatch, RestoreMode};
 use crate::pgtools::runner::run as run_tool;
 use crate::pgtools::streaming::{Output, Streaming};
 use crate::provider::ProviderError;
-use crate::provider::local::quote_ident;
 use crate::store::StoreError;
 
 /// Where the restored data goes.
@@ -164,14 +164,55 @@ async fn checks(config: &Config, plan: &RestorePlan) -> Vec<Check> {
         RestoreTarget::InPlace => plan.main.clone(),
         RestoreTarget::NewDatabase(_) => plan.maintenance(),
     };
-    preflight::preflight(
+    let mut checks = preflight::preflight(
         &plan.pg_bin_dir,
         &plan.source_file,
         &target,
         &config.data_dir,
         needed,
     )
-    .await
+    .await;
+    if plan.target == RestoreTarget::InPlace && checks.iter().any(|c| c.name == "reachable" && c.ok)
+    {
+        checks.push(owner_check(&plan.main).await);
+    }
+    checks
+}
+
+/// Who an in-place restore would act as: the database's owner, which must not be a superuser.
+async fn owner_check(main: &ConnTarget) -> Check {
+    let check = |ok, message: String| Check {
+        name: "owner",
+        ok,
+        message,
+    };
+    let login = match acting::rights(main).await {
+        Ok(l) => l,
+        Err(e) => return check(false, format!("The login's rights cannot be read: {e:#}")),
+    };
+    if !login.superuser {
+        return check(
+            true,
+            format!(
+                "The restore acts as '{}', the login Tidemark has for this server, which is not a superuser.",
+                login.user
+            ),
+        );
+    }
+    match acting::owner_of(main, &main.dbname).await {
+        Ok((owner, false)) => check(
+            true,
+            format!("The restore acts as '{owner}', the database's owner, never as a superuser."),
+        ),
+        Ok((owner, true)) => check(
+            false,
+            format!(
+                "'{}' is owned by the superuser '{owner}', and Tidemark never restores as a superuser. Make a role without superuser rights its owner first.",
+                main.dbname
+            ),
+        ),
+        Err(e) => check(false, format!("The database's owner cannot be read: {e:#}")),
+    }
 }
 
 /// Checks the request and the preflight, then starts the restore as a job; returns the queued
@@ -335,9 +376,12 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
     .await?;
     let entries = pg_restore::toc_ids(&listing.stdout);
 
+    // The role the restore acts as: the target's owner, never a superuser. Settled before
+    // anything is copied or created that a refusal would leave behind.
     let mut safety: Option<Artifact> = None;
-    match &plan.target {
+    let acting = match &plan.target {
         RestoreTarget::InPlace => {
+            let acting = Acting::for_restore_in_place(&plan.main).await?;
             let dump_plan = DumpPlan {
                 pg_bin_dir: plan.pg_bin_dir.clone(),
                 target: plan.main.clone(),
@@ -349,6 +393,7 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
                 .await
                 .context("the safety copy failed, so the restore did not start")?
             else {
+                acting.finish().await;
                 return Ok(WorkOutcome::Cancelled);
             };
             safety = Some(Artifact {
@@ -359,41 +404,43 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
                 ),
                 size_bytes: copy.size_bytes,
             });
+            acting
         }
         RestoreTarget::NewDatabase(name) => {
             ctx.progress
                 .phase("creating the database", "", None)
                 .await?;
-            let mut conn = plan.maintenance().connect().await?;
-            sqlx::query(&format!("CREATE DATABASE {}", quote_ident(name)))
-                .execute(&mut conn)
-                .await
-                .with_context(|| format!("cannot create the database '{name}'"))?;
-            let _ = conn.close().await;
+            Acting::for_new_database(&plan.maintenance(), name).await?
         }
-    }
+    };
+    ctx.progress
+        .log(&match &acting.role {
+            Some(owner) => format!(
+                "Restoring as '{owner}', the database's owner, through a role made for this job (never as a superuser)."
+            ),
+            None => format!(
+                "Restoring as '{}', the login Tidemark has for this server, which is not a superuser.",
+                acting.login.user
+            ),
+        })
+        .await?;
 
-    let result = restore_with_timescale(&ctx, &plan, &entries).await;
+    let result = restore_with_timescale(&ctx, &plan, &acting, &entries).await;
+    acting.finish().await;
     let restored = match result {
         Ok(Some(n)) => n,
         other => {
             // A new database that did not fill completely is removed: nothing half-written stays.
-            if let RestoreTarget::NewDatabase(name) = &plan.target
-                && let Ok(mut conn) = plan.maintenance().connect().await
-            {
-                let _ = sqlx::query(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    quote_ident(name)
-                ))
-                .execute(&mut conn)
-                .await;
+            if let RestoreTarget::NewDatabase(name) = &plan.target {
+                acting::drop_new_database(&plan.maintenance(), name).await;
             }
             return match other {
                 Ok(_) => Ok(WorkOutcome::Cancelled),
                 Err(e) => Err(match &safety {
+                    // In place runs in one transaction: a failure leaves the database as it was.
                     Some(a) => e.context(format!(
-                        "the previous data is kept in the safety copy {} (download it from this job)",
-                        a.file_name
+                        "'{}' is unchanged, and its data as it was is also in the safety copy {} (download it from this job)",
+                        plan.main.dbname, a.file_name
                     )),
                     None => e,
                 }),
@@ -422,11 +469,12 @@ async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<WorkOutcome> 
 async fn restore_with_timescale(
     ctx: &JobContext,
     plan: &RestorePlan,
+    acting: &Acting,
     entries: &HashSet<u32>,
 ) -> anyhow::Result<Option<u64>> {
     let destination = plan.destination();
     let Some(ts) = timescale::detect(&destination).await? else {
-        return restore_entries(ctx, plan, entries, plan.parallel).await;
+        return restore_entries(ctx, plan, acting, entries, plan.parallel).await;
     };
     if let Some(refusal) =
         timescale::version_mismatch(plan.dumped_timescaledb.as_deref(), ts.version.as_deref())
@@ -441,10 +489,10 @@ async fn restore_with_timescale(
     ctx.progress
         .log("TimescaleDB found on the target: running timescaledb_pre_restore(), then restoring with one process.")
         .await?;
-    timescale::call(&destination, "timescaledb_pre_restore").await?;
-    let result = restore_entries(ctx, plan, entries, 1).await;
+    timescale::call(acting, "timescaledb_pre_restore").await?;
+    let result = restore_entries(ctx, plan, acting, entries, 1).await;
     // After a failure or a cancel too: the database must not stay in restore mode.
-    let post = timescale::call(&destination, "timescaledb_post_restore").await;
+    let post = timescale::call(acting, "timescaledb_post_restore").await;
     ctx.progress
         .log(&match &post {
             Ok(()) => "TimescaleDB: timescaledb_post_restore() done.".to_string(),
@@ -456,10 +504,12 @@ async fn restore_with_timescale(
     Ok(restored)
 }
 
-/// Runs pg_restore with `parallel` processes; `None` when cancelled.
+/// Runs pg_restore as the acting role: into a new database with `parallel` processes, in place
+/// in one transaction (all or nothing). `None` when cancelled.
 async fn restore_entries(
     ctx: &JobContext,
     plan: &RestorePlan,
+    acting: &Acting,
     entries: &HashSet<u32>,
     parallel: u32,
 ) -> anyhow::Result<Option<u64>> {
@@ -467,14 +517,20 @@ async fn restore_entries(
     ctx.progress
         .phase("restoring", "entries", Some(total))
         .await?;
-    let destination = plan.destination();
-    let cmd = pg_restore::restore(&plan.pg_bin_dir, &destination, &plan.source_file, parallel);
+    let mode = RestoreMode {
+        jobs: parallel,
+        single_transaction: plan.target == RestoreTarget::InPlace,
+        role: acting.role.clone(),
+    };
+    let cmd = pg_restore::restore(&plan.pg_bin_dir, acting.target(), &plan.source_file, &mode);
     let mut tool = Streaming::spawn(&cmd)?;
+    let mut watch = FailureWatch::default();
     let mut seen: HashSet<u32> = HashSet::new();
     let status = loop {
         tokio::select! {
             out = tool.next() => match out? {
                 Output::Line(line) => {
+                    watch.see(&line);
                     if let Some(id) = pg_restore::restored_item(&line) {
                         if entries.contains(&id) && seen.insert(id) {
                             let done = u64::try_from(seen.len()).unwrap_or_default();
@@ -493,7 +549,10 @@ async fn restore_entries(
         }
     };
     if !status.success() {
-        return Err(tool.failure(status));
+        return Err(match watch.superuser_only() {
+            Some(sentence) => anyhow::anyhow!(sentence),
+            None => tool.failure(status),
+        });
     }
     // Entries that print nothing when restored (such as ACLs left out) are done too.
     ctx.progress.advance(total, None).await?;

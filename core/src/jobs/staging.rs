@@ -38,11 +38,12 @@ pub async fn stage_backup(
     actor.may(Action::Upload)?;
     let db = catalog.database(database).await?;
     let artifacts = config.artifacts_dir();
-    // No size limit applies: the backup is already on this server or with its provider.
-    let limit = u64::MAX;
+    // The same limits as a file sent from a browser: an archive from a provider is no more
+    // trusted to unpack to a sane size than one from a person.
+    let limit = upload::UploadLimits::from_max(config.max_upload_bytes);
     if let Some(archive) = catalog.open_archive(&db.id, backup, None).await? {
         let reader = tokio_util::io::StreamReader::new(archive.body.map_err(std::io::Error::other));
-        return Ok(upload::receive(&artifacts, limit, reader).await?);
+        return Ok(upload::receive(&artifacts, &limit, reader).await?);
     }
     let Some((_, path)) = find_archive(store, config, &db.id, backup).await? else {
         return Err(StageError::NotFound(format!(
@@ -53,5 +54,5 @@ pub async fn stage_backup(
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(UploadError::Io)?;
-    Ok(upload::receive(&artifacts, limit, file).await?)
+    Ok(upload::receive(&artifacts, &limit, file).await?)
 }

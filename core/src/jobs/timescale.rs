@@ -5,6 +5,7 @@
 use anyhow::Context;
 use sqlx::Connection;
 
+use crate::pgtools::acting::Acting;
 use crate::pgtools::pg_dump::ConnTarget;
 
 /// TimescaleDB on a database, as far as Tidemark can see it.
@@ -39,9 +40,10 @@ pub fn version_mismatch(dumped: Option<&str>, target: Option<&str>) -> Option<St
     }
 }
 
-/// Runs one of the restore procedure's functions, turning a missing right into a sentence.
-pub async fn call(target: &ConnTarget, function: &str) -> anyhow::Result<()> {
-    let mut conn = target.connect().await?;
+/// Runs one of the restore procedure's functions as the role the restore acts as (never a
+/// superuser), turning a missing right into a sentence.
+pub async fn call(acting: &Acting, function: &str) -> anyhow::Result<()> {
+    let mut conn = acting.connect().await?;
     let result = sqlx::query(&format!("SELECT {function}()"))
         .execute(&mut conn)
         .await;
@@ -50,7 +52,7 @@ pub async fn call(target: &ConnTarget, function: &str) -> anyhow::Result<()> {
         Ok(_) => Ok(()),
         Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42501") => anyhow::bail!(
             "restoring a TimescaleDB database needs a role with admin rights on it (its owner or a superuser) to run {function}(); the role '{}' lacks them. On a hosted platform whose default role has no such rights, the provider's support carries out this restore.",
-            target.user
+            acting.role.as_deref().unwrap_or(&acting.login.user)
         ),
         Err(e) => Err(anyhow::Error::new(e).context(format!("{function}() failed"))),
     }

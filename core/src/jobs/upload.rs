@@ -53,10 +53,47 @@ pub fn sniff(head: &[u8]) -> DumpKind {
     }
 }
 
+/// How much an upload may take: as sent, once unpacked, and of the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// The most bytes received.
+    pub max_bytes: u64,
+    /// The most bytes a dump taken out of an archive may unpack to.
+    pub max_unpacked_bytes: u64,
+    /// Space that must stay free on the uploads' disk, whatever the limits allow.
+    pub keep_free_bytes: u64,
+}
+
+impl UploadLimits {
+    /// The limits from the configuration's upload limit: a dump is as large once unpacked as the
+    /// limit allows it to be sent, and 1 GiB of the disk stays free.
+    pub fn from_max(max_bytes: u64) -> Self {
+        Self {
+            max_bytes,
+            max_unpacked_bytes: max_bytes,
+            keep_free_bytes: 1 << 30,
+        }
+    }
+}
+
+/// Free bytes on the file system holding `dir`.
+pub fn free_space(dir: &Path) -> Option<u64> {
+    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
+    Some(stat.blocks_available() * stat.fragment_size())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
     #[error("The upload is larger than the limit of {limit} bytes.")]
     TooLarge { limit: u64 },
+    #[error(
+        "The archive unpacks to more than the limit of {limit} bytes, so it was not kept; send the dump itself, or raise TIDEMARK_MAX_UPLOAD_BYTES."
+    )]
+    UnpacksTooLarge { limit: u64 },
+    #[error(
+        "The server's disk is nearly full ({free} bytes free, {keep} must stay free), so the upload was not kept; free some space first."
+    )]
+    DiskFull { free: u64, keep: u64 },
     #[error("The upload is empty.")]
     Empty,
     #[error(
@@ -78,7 +115,65 @@ pub enum UploadError {
 impl UploadError {
     /// Errors the uploader can fix, as opposed to the server's own trouble.
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, UploadError::Io(_))
+        !matches!(self, UploadError::Io(_) | UploadError::DiskFull { .. })
+    }
+}
+
+/// Refuses to go on when the disk holding `dir` would keep less than `keep` bytes free.
+fn check_disk(dir: &Path, keep: u64) -> Result<(), UploadError> {
+    match free_space(dir) {
+        Some(free) if free < keep => Err(UploadError::DiskFull { free, keep }),
+        _ => Ok(()),
+    }
+}
+
+/// Bytes written during an extraction: refused past the limit, and the disk checked every
+/// 64 MiB so an archive cannot fill it.
+struct Budget<'a> {
+    dir: &'a Path,
+    limits: UploadLimits,
+    written: u64,
+    next_disk_check: u64,
+}
+
+impl<'a> Budget<'a> {
+    const DISK_CHECK_EVERY: u64 = 64 << 20;
+
+    fn new(dir: &'a Path, limits: UploadLimits) -> Self {
+        Self {
+            dir,
+            limits,
+            written: 0,
+            next_disk_check: 0,
+        }
+    }
+
+    /// Copies `from` into `to`, counting against the budget.
+    fn copy(
+        &mut self,
+        from: &mut impl Read,
+        to: &mut impl std::io::Write,
+    ) -> Result<(), UploadError> {
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = from
+                .read(&mut buf)
+                .map_err(|e| UploadError::BadArchive(e.to_string()))?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.written += n as u64;
+            if self.written > self.limits.max_unpacked_bytes {
+                return Err(UploadError::UnpacksTooLarge {
+                    limit: self.limits.max_unpacked_bytes,
+                });
+            }
+            if self.written >= self.next_disk_check {
+                check_disk(self.dir, self.limits.keep_free_bytes)?;
+                self.next_disk_check = self.written + Self::DISK_CHECK_EVERY;
+            }
+            to.write_all(&buf[..n])?;
+        }
     }
 }
 
@@ -120,15 +215,17 @@ impl Drop for Removed {
     }
 }
 
-/// Streams `body` to disk (at most `limit` bytes), then checks it and keeps the dump.
-/// Nothing is left behind when it is refused.
+/// Streams `body` to disk (within `limits`), then checks it and keeps the dump. Nothing is
+/// left behind when it is refused.
 pub async fn receive(
     artifacts_dir: &Path,
-    limit: u64,
+    limits: &UploadLimits,
     mut body: impl AsyncRead + Unpin,
 ) -> Result<Upload, UploadError> {
+    let limit = limits.max_bytes;
     let dir = uploads_dir(artifacts_dir);
     tokio::fs::create_dir_all(&dir).await?;
+    check_disk(&dir, limits.keep_free_bytes)?;
     let suffix: String = rand::thread_rng()
         .sample_iter(&rand::distributions::Alphanumeric)
         .take(10)
@@ -148,6 +245,9 @@ pub async fn receive(
         received += n as u64;
         if received > limit {
             return Err(UploadError::TooLarge { limit });
+        }
+        if received % (64 << 20) < n as u64 {
+            check_disk(&dir, limits.keep_free_bytes)?;
         }
         if head.len() < 512 {
             let take = (512 - head.len()).min(n);
@@ -170,9 +270,12 @@ pub async fn receive(
         DumpKind::Gzip | DumpKind::Directory => {
             let from = partial.0.clone();
             let (to_file, to_dir) = (file_path.clone(), dir_path.clone());
-            tokio::task::spawn_blocking(move || extract_dump(&from, &to_file, &to_dir))
-                .await
-                .map_err(|e| UploadError::BadArchive(e.to_string()))??
+            let (limits, uploads) = (*limits, dir.clone());
+            tokio::task::spawn_blocking(move || {
+                extract_dump(&from, &to_file, &to_dir, &mut Budget::new(&uploads, limits))
+            })
+            .await
+            .map_err(|e| UploadError::BadArchive(e.to_string()))??
         }
         DumpKind::PlainSql => return Err(UploadError::PlainSql),
         DumpKind::Unknown => return Err(UploadError::NotADump),
@@ -199,7 +302,13 @@ fn dir_size(dir: &Path) -> std::io::Result<u64> {
 
 /// Takes a dump out of a .tar.gz archive, streaming: the first custom-format file, or a
 /// directory-format dump (the folder of its `toc.dat`, whose files are extracted together).
-fn extract_dump(archive: &Path, to_file: &Path, to_dir: &Path) -> Result<DumpKind, UploadError> {
+/// What is written counts against `budget`.
+fn extract_dump(
+    archive: &Path,
+    to_file: &Path,
+    to_dir: &Path,
+    budget: &mut Budget<'_>,
+) -> Result<DumpKind, UploadError> {
     let bad = |e: std::io::Error| UploadError::BadArchive(e.to_string());
     let open = || -> Result<tar::Archive<flate2::read::GzDecoder<std::fs::File>>, UploadError> {
         Ok(tar::Archive::new(flate2::read::GzDecoder::new(
@@ -230,7 +339,7 @@ fn extract_dump(archive: &Path, to_file: &Path, to_dir: &Path) -> Result<DumpKin
                 continue;
             }
             let mut out = std::fs::File::create(partial.0.join(name))?;
-            std::io::copy(&mut entry, &mut out).map_err(bad)?;
+            budget.copy(&mut entry, &mut out)?;
         }
         std::fs::rename(&partial.0, to_dir)?;
         return Ok(DumpKind::Directory);
@@ -247,7 +356,7 @@ fn extract_dump(archive: &Path, to_file: &Path, to_dir: &Path) -> Result<DumpKin
         let partial = Removed(to_file.with_extension("extracting"));
         let mut out = std::fs::File::create(&partial.0)?;
         std::io::Write::write_all(&mut out, &magic)?;
-        std::io::copy(&mut entry, &mut out).map_err(bad)?;
+        budget.copy(&mut entry, &mut out)?;
         out.sync_all()?;
         std::fs::rename(&partial.0, to_file)?;
         return Ok(DumpKind::Gzip);
@@ -296,15 +405,21 @@ mod tests {
     #[tokio::test]
     async fn a_custom_dump_is_kept_and_an_archive_gives_up_its_dump() {
         let dir = tempfile::tempdir().unwrap();
-        let up = receive(dir.path(), 1 << 20, &b"PGDMP-fake-dump"[..])
-            .await
-            .unwrap();
+        let up = receive(
+            dir.path(),
+            &UploadLimits::from_max(1 << 20),
+            &b"PGDMP-fake-dump"[..],
+        )
+        .await
+        .unwrap();
         assert_eq!(up.received_as, DumpKind::Custom);
         let path = upload_path(dir.path(), &up.id).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"PGDMP-fake-dump");
 
         let archive = tar_gz_with("20231207000608_my_app_4553.pgsql", b"PGDMP-inside");
-        let up = receive(dir.path(), 1 << 20, &archive[..]).await.unwrap();
+        let up = receive(dir.path(), &UploadLimits::from_max(1 << 20), &archive[..])
+            .await
+            .unwrap();
         assert_eq!(up.received_as, DumpKind::Gzip);
         let path = upload_path(dir.path(), &up.id).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"PGDMP-inside");
@@ -327,9 +442,13 @@ mod tests {
         }
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
-        let up = receive(dir.path(), 1 << 20, &gz.finish().unwrap()[..])
-            .await
-            .unwrap();
+        let up = receive(
+            dir.path(),
+            &UploadLimits::from_max(1 << 20),
+            &gz.finish().unwrap()[..],
+        )
+        .await
+        .unwrap();
         assert_eq!(up.received_as, DumpKind::Directory);
         let path = upload_path(dir.path(), &up.id).unwrap();
         assert!(path.is_dir());
@@ -364,7 +483,11 @@ mod tests {
             }),
         ];
         for (body, expected) in cases {
-            let err = receive(dir.path(), 1024, &body[..]).await.unwrap_err();
+            let limits = UploadLimits {
+                keep_free_bytes: 0,
+                ..UploadLimits::from_max(1024)
+            };
+            let err = receive(dir.path(), &limits, &body[..]).await.unwrap_err();
             assert!(expected(&err), "{err}");
             assert!(err.is_client_error());
         }
@@ -372,6 +495,44 @@ mod tests {
             .unwrap()
             .collect();
         assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[tokio::test]
+    async fn an_archive_that_unpacks_past_the_limit_is_refused_and_nothing_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        // 4 MiB of the same byte behind a dump's magic: a few kB once compressed.
+        let mut content = b"PGDMP".to_vec();
+        content.resize(4 << 20, b'x');
+        let archive = tar_gz_with("bomb.pgsql", &content);
+        assert!(archive.len() < 64 << 10, "{}", archive.len());
+        let limits = UploadLimits {
+            max_bytes: 1 << 20,
+            max_unpacked_bytes: 1 << 20,
+            keep_free_bytes: 0,
+        };
+        let err = receive(dir.path(), &limits, &archive[..])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, UploadError::UnpacksTooLarge { .. }), "{err}");
+        assert!(err.is_client_error());
+        let left: Vec<_> = std::fs::read_dir(uploads_dir(dir.path()))
+            .unwrap()
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[tokio::test]
+    async fn a_nearly_full_disk_refuses_the_upload() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = UploadLimits {
+            keep_free_bytes: u64::MAX,
+            ..UploadLimits::from_max(1 << 20)
+        };
+        let err = receive(dir.path(), &limits, &b"PGDMP-fake"[..])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, UploadError::DiskFull { .. }), "{err}");
+        assert!(err.to_string().contains("must stay free"), "{err}");
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! PostgreSQL and pgBackRest programs: pure command builders, and one runner that executes them.
 
+pub mod acting;
 pub mod command;
+pub mod conn;
 pub mod pg_ctl;
 pub mod pg_dump;
 pub mod pg_restore;
 pub mod pgbackrest;
+pub mod quote;
 pub mod runner;
 pub mod streaming;
 

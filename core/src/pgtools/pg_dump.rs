@@ -3,97 +3,7 @@
 use std::path::Path;
 
 use super::command::ToolCommand;
-use crate::secret::Secret;
-
-/// Where a database is and how to log in. The password only ever goes to the environment.
-#[derive(Debug, Clone)]
-pub struct ConnTarget {
-    pub host: String,
-    pub port: u16,
-    pub user: String,
-    pub password: Option<Secret<String>>,
-    pub dbname: String,
-}
-
-impl ConnTarget {
-    /// Reads `postgres://user:password@host:port/database`; the error never repeats the URL,
-    /// which may hold a password.
-    pub fn from_url(url: &str) -> Result<Self, String> {
-        let u =
-            url::Url::parse(url).map_err(|e| format!("the connection URL cannot be read ({e})"))?;
-        if !matches!(u.scheme(), "postgres" | "postgresql") {
-            return Err("the connection URL must start with postgres://".into());
-        }
-        let decode = |s: &str| {
-            percent_decode(s)
-                .ok_or_else(|| "the connection URL has a badly escaped part".to_string())
-        };
-        let host = u
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or("the connection URL names no host")?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let user = match u.username() {
-            "" => "postgres".to_string(),
-            name => decode(name)?,
-        };
-        let dbname = match u.path().trim_start_matches('/') {
-            "" => user.clone(),
-            name => decode(name)?,
-        };
-        Ok(ConnTarget {
-            host,
-            port: u.port().unwrap_or(5432),
-            user,
-            password: u.password().map(decode).transpose()?.map(Secret::new),
-            dbname,
-        })
-    }
-
-    /// Opens one connection, giving up after 15 s with a sentence that names the server.
-    pub async fn connect(&self) -> anyhow::Result<sqlx::PgConnection> {
-        use anyhow::Context;
-        use sqlx::{ConnectOptions, Connection};
-        let mut o = sqlx::postgres::PgConnectOptions::new()
-            .host(&self.host)
-            .port(self.port)
-            .username(&self.user)
-            .database(&self.dbname)
-            .application_name("tidemark");
-        if let Some(p) = &self.password {
-            o = o.password(p.expose());
-        }
-        let o = o.disable_statement_logging();
-        tokio::time::timeout(
-            std::time::Duration::from_secs(15),
-            sqlx::PgConnection::connect_with(&o),
-        )
-        .await
-        .context("the database server did not answer within 15 s")?
-        .with_context(|| {
-            format!(
-                "cannot connect to {}:{}/{}",
-                self.host, self.port, self.dbname
-            )
-        })
-    }
-
-    pub(crate) fn apply(&self, cmd: ToolCommand) -> ToolCommand {
-        let cmd = cmd
-            .arg(format!("--host={}", self.host))
-            .arg(format!("--port={}", self.port))
-            .arg(format!("--username={}", self.user))
-            .arg(format!("--dbname={}", self.dbname))
-            .env("PGCONNECT_TIMEOUT", "10")
-            .env("PGAPPNAME", "tidemark");
-        match &self.password {
-            Some(p) => cmd.secret_env("PGPASSWORD", p.clone()),
-            None => cmd,
-        }
-    }
-}
+pub use super::conn::{ConnTarget, SslMode};
 
 /// A custom-format dump of one database: no owners, privileges or comments, and none of the
 /// system schemas, so it restores onto another server and role.
@@ -140,50 +50,18 @@ pub const TABLES_TO_DUMP_SQL: &str = "SELECT count(*) FROM pg_class c
       AND NOT EXISTS (SELECT 1 FROM pg_depend d
                       WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
 
-/// Decodes `%XX` escapes of a URL part; `None` when they are not valid UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn urls_become_targets_with_defaults_and_escapes() {
-        let t = ConnTarget::from_url("postgres://app%40x:p%2Fss@db.internal:6432/crm").unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("db.internal", 6432));
-        assert_eq!((t.user.as_str(), t.dbname.as_str()), ("app@x", "crm"));
-        assert_eq!(t.password.unwrap().expose(), "p/ss");
-        let t = ConnTarget::from_url("postgresql://bob@localhost").unwrap();
-        assert_eq!((t.port, t.dbname.as_str()), (5432, "bob"));
-        assert!(t.password.is_none());
-        let e = ConnTarget::from_url("mysql://u:hunter2@h/d").unwrap_err();
-        assert!(!e.contains("hunter2"), "{e}");
-        assert!(ConnTarget::from_url("postgres:///d").is_err());
-    }
-
     fn target() -> ConnTarget {
-        ConnTarget {
-            host: "127.0.0.1".into(),
-            port: 5433,
-            user: "postgres".into(),
-            password: Some(Secret::new("pw-123".into())),
-            dbname: "demo".into(),
-        }
+        ConnTarget::new(
+            "127.0.0.1",
+            5433,
+            "postgres",
+            Some(crate::secret::Secret::new("pw-123".into())),
+            "demo",
+        )
     }
 
     #[test]

@@ -7,20 +7,42 @@ use std::path::Path;
 use super::command::ToolCommand;
 use super::pg_dump::ConnTarget;
 
+/// How pg_restore writes into its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreMode {
+    /// Processes restoring data and indexes at once; ignored in one transaction.
+    pub jobs: u32,
+    /// All or nothing: a failure leaves the target as it was (one process).
+    pub single_transaction: bool,
+    /// The role to act as after logging in (`--role`), such as the database's owner.
+    pub role: Option<String>,
+}
+
 /// Restores a custom-format dump into `target`: existing objects are dropped first, owners,
-/// privileges and comments are left out; `jobs` > 1 restores data and indexes in parallel.
-pub fn restore(bin_dir: &Path, target: &ConnTarget, file: &Path, jobs: u32) -> ToolCommand {
-    let cmd = ToolCommand::new(bin_dir.join("pg_restore"))
-        .args([
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--no-comments",
-            "--verbose",
-            "--exit-on-error",
-        ])
-        .arg(format!("--jobs={}", jobs.max(1)));
+/// privileges and comments are left out.
+pub fn restore(
+    bin_dir: &Path,
+    target: &ConnTarget,
+    file: &Path,
+    mode: &RestoreMode,
+) -> ToolCommand {
+    let mut cmd = ToolCommand::new(bin_dir.join("pg_restore")).args([
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--no-comments",
+        "--verbose",
+        "--exit-on-error",
+    ]);
+    cmd = if mode.single_transaction {
+        cmd.arg("--single-transaction")
+    } else {
+        cmd.arg(format!("--jobs={}", mode.jobs.max(1)))
+    };
+    if let Some(role) = &mode.role {
+        cmd = cmd.arg(format!("--role={role}"));
+    }
     target.apply(cmd).arg(file)
 }
 
@@ -58,6 +80,103 @@ pub fn is_worth_showing(line: &str) -> bool {
     ["error:", "warning:", "detail:", "hint:"]
         .iter()
         .any(|level| rest.starts_with(level))
+}
+
+/// Follows pg_restore's stderr for the entry it stopped on and the server's reason.
+#[derive(Debug, Default, Clone)]
+pub struct FailureWatch {
+    /// The entry being restored, from "from TOC entry 3348; 3466 16399 EVENT TRIGGER evil postgres".
+    entry: Option<String>,
+    /// The server's error: "permission denied to create event trigger \"evil\"".
+    error: Option<String>,
+}
+
+/// What only a superuser may do, in the words PostgreSQL refuses it with.
+const SUPERUSER_ONLY: &[&str] = &[
+    "must be superuser",
+    "permission denied to create event trigger",
+    "permission denied for language",
+    "permission denied to create extension",
+    "pg_execute_server_program",
+    "pg_read_server_files",
+    "pg_write_server_files",
+    "only superusers",
+];
+
+/// Multi-word kinds of entries in a table of contents, longest first.
+const ENTRY_KINDS: &[&str] = &[
+    "MATERIALIZED VIEW DATA",
+    "FOREIGN DATA WRAPPER",
+    "MATERIALIZED VIEW",
+    "PROCEDURAL LANGUAGE",
+    "EVENT TRIGGER",
+    "FK CONSTRAINT",
+    "FOREIGN TABLE",
+    "LARGE OBJECT",
+    "SEQUENCE SET",
+    "SEQUENCE OWNED BY",
+    "TABLE DATA",
+    "DEFAULT ACL",
+    "USER MAPPING",
+];
+
+/// "EVENT TRIGGER evil", "TABLE DATA public.t" from the words after an entry's ids: its kind,
+/// its schema ("-" for none), its name, and its owner when it has one.
+fn describe_entry(words: &str) -> String {
+    let joined = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let kind = ENTRY_KINDS
+        .iter()
+        .find(|k| joined.starts_with(*k))
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| joined.split(' ').next().unwrap_or_default().to_string());
+    let mut rest: Vec<&str> = joined[kind.len()..].split_whitespace().collect();
+    if rest.len() >= 3 {
+        rest.pop();
+    }
+    match rest.as_slice() {
+        ["-", name @ ..] if !name.is_empty() => format!("{kind} {}", name.join(" ")),
+        [schema, name @ ..] if !name.is_empty() => format!("{kind} {schema}.{}", name.join(" ")),
+        [name] => format!("{kind} {name}"),
+        _ => kind,
+    }
+}
+
+impl FailureWatch {
+    /// Takes one line of pg_restore's stderr.
+    pub fn see(&mut self, line: &str) {
+        if let Some(rest) = line.split_once("from TOC entry ").map(|(_, r)| r) {
+            // "3348; 3466 16399 EVENT TRIGGER evil postgres": skip the three numbers.
+            let words = rest
+                .split_once(';')
+                .map(|(_, after)| after.trim_start())
+                .unwrap_or(rest);
+            let mut it = words.splitn(3, ' ');
+            let (_, _, what) = (it.next(), it.next(), it.next());
+            self.entry = what.map(describe_entry);
+            self.error = None;
+        } else if self.error.is_none()
+            && let Some((_, error)) = line.split_once("ERROR:")
+        {
+            self.error = Some(error.trim().to_string());
+        }
+    }
+
+    /// One sentence when the restore stopped on content only a superuser may restore.
+    pub fn superuser_only(&self) -> Option<String> {
+        let error = self.error.as_deref()?;
+        let lower = error.to_lowercase();
+        if !SUPERUSER_ONLY.iter().any(|s| lower.contains(s)) {
+            return None;
+        }
+        let what = self
+            .entry
+            .as_deref()
+            .map(|e| format!("the dump's {e}"))
+            .unwrap_or_else(|| "an entry of the dump".into());
+        Some(format!(
+            "Stopped at {what}, which needs a superuser ({error}); Tidemark restores as the database's owner, never as a superuser, so this content cannot be restored."
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -98,14 +217,19 @@ mod tests {
 
     #[test]
     fn restore_uses_the_documented_flags_in_parallel_with_the_password_outside_argv() {
-        let target = ConnTarget {
-            host: "127.0.0.1".into(),
-            port: 5433,
-            user: "postgres".into(),
-            password: Some(Secret::new("pw-9".into())),
-            dbname: "copy".into(),
+        let target = ConnTarget::new(
+            "127.0.0.1",
+            5433,
+            "postgres",
+            Some(Secret::new("pw-9".into())),
+            "copy",
+        );
+        let mode = RestoreMode {
+            jobs: 4,
+            single_transaction: false,
+            role: Some("copy_owner".into()),
         };
-        let c = restore(Path::new("/pg/bin"), &target, Path::new("/a/x.dump"), 4);
+        let c = restore(Path::new("/pg/bin"), &target, Path::new("/a/x.dump"), &mode);
         let args = c.display_args();
         for flag in [
             "--clean",
@@ -114,11 +238,76 @@ mod tests {
             "--no-privileges",
             "--no-comments",
             "--jobs=4",
+            "--role=copy_owner",
             "--dbname=copy",
         ] {
             assert!(args.contains(&flag.to_string()), "missing {flag}");
         }
+        let atomic = RestoreMode {
+            jobs: 4,
+            single_transaction: true,
+            role: None,
+        };
+        let args = restore(
+            Path::new("/pg/bin"),
+            &target,
+            Path::new("/a/x.dump"),
+            &atomic,
+        )
+        .display_args();
+        assert!(args.contains(&"--single-transaction".to_string()));
+        assert!(!args.iter().any(|a| a.starts_with("--jobs")));
         assert_eq!(args.last().map(String::as_str), Some("/a/x.dump"));
         assert!(args.iter().all(|a| !a.contains("pw-9")));
+    }
+
+    #[test]
+    fn a_refusal_for_superuser_content_names_the_entry() {
+        let mut w = FailureWatch::default();
+        for line in [
+            "pg_restore: creating EVENT TRIGGER \"evil\"",
+            "pg_restore: while PROCESSING TOC:",
+            "pg_restore: from TOC entry 3348; 3466 16399 EVENT TRIGGER - evil postgres",
+            "pg_restore: error: could not execute query: ERROR:  permission denied to create event trigger \"evil\"",
+            "HINT:  Must be superuser to create an event trigger.",
+        ] {
+            w.see(line);
+        }
+        let s = w.superuser_only().unwrap();
+        assert!(s.contains("the dump's EVENT TRIGGER evil"), "{s}");
+        assert!(
+            s.contains("permission denied to create event trigger"),
+            "{s}"
+        );
+
+        let mut w = FailureWatch::default();
+        w.see("pg_restore: from TOC entry 3355; 0 16385 TABLE DATA public t postgres");
+        w.see("pg_restore: error: COPY failed for table \"t\": ERROR:  must be superuser or have privileges of the pg_execute_server_program role to COPY to or from an external program");
+        let s = w.superuser_only().unwrap();
+        assert!(s.contains("the dump's TABLE DATA public.t"), "{s}");
+
+        let mut w = FailureWatch::default();
+        w.see("pg_restore: from TOC entry 214; 1259 16385 TABLE public customers postgres");
+        w.see(
+            "pg_restore: error: could not execute query: ERROR:  must be owner of table customers",
+        );
+        assert_eq!(w.superuser_only(), None, "an ordinary failure stays one");
+    }
+
+    #[test]
+    fn entries_read_as_kind_and_name() {
+        assert_eq!(
+            describe_entry("EVENT TRIGGER - evil postgres"),
+            "EVENT TRIGGER evil"
+        );
+        assert_eq!(
+            describe_entry("TABLE DATA public t postgres"),
+            "TABLE DATA public.t"
+        );
+        assert_eq!(
+            describe_entry("FUNCTION public f() alice"),
+            "FUNCTION public.f()"
+        );
+        assert_eq!(describe_entry("EXTENSION - plperlu"), "EXTENSION plperlu");
     }
 }

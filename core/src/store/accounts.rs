@@ -27,6 +27,8 @@ pub struct User {
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
     pub disabled: bool,
+    /// Given a password by someone else: must choose their own before anything else.
+    pub must_change_password: bool,
 }
 
 /// An API token's record; the token itself is never stored.
@@ -50,6 +52,7 @@ fn user_of(r: &sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
         password_hash: r.try_get("password_hash")?,
         created_at: parse_time(&created)?,
         disabled: disabled.is_some(),
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
     })
 }
 
@@ -115,9 +118,21 @@ impl Store {
             .collect()
     }
 
+    /// Sets a user's password, chosen by themselves: any pending change is done.
     pub async fn set_password(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE name = ?")
-            .bind(password_hash)
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE name = ?",
+        )
+        .bind(password_hash)
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Makes the user choose a new password at their next login.
+    pub async fn require_password_change(&self, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET must_change_password = 1 WHERE name = ?")
             .bind(name)
             .execute(&self.pool)
             .await?;

@@ -65,6 +65,24 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the audit log bounded: drops entries older than `before`, then all but the newest
+    /// `keep` entries; returns how many went.
+    pub async fn prune_audit(&self, before: DateTime<Utc>, keep: u32) -> Result<u64, StoreError> {
+        let old = sqlx::query("DELETE FROM audit_log WHERE at < ?")
+            .bind(before.to_rfc3339_opts(SecondsFormat::Millis, true))
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let extra = sqlx::query(
+            "DELETE FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        )
+        .bind(i64::from(keep))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(old + extra)
+    }
+
     /// The newest entries first.
     pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         sqlx::query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?")
@@ -87,5 +105,47 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Action;
+
+    #[tokio::test]
+    async fn the_audit_log_keeps_its_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db")).await.unwrap();
+        let now = Utc::now();
+        let entry = |at, n: usize| AuditEntry {
+            at,
+            actor: format!("u{n}"),
+            action: Action::Read.as_str().into(),
+            database: None,
+            target: None,
+            outcome: "ok".into(),
+            source: None,
+        };
+        store
+            .audit(&entry(now - chrono::Duration::days(500), 0))
+            .await
+            .unwrap();
+        for n in 1..=10 {
+            store.audit(&entry(now, n)).await.unwrap();
+        }
+        let gone = store
+            .prune_audit(now - chrono::Duration::days(400), 4)
+            .await
+            .unwrap();
+        assert_eq!(gone, 7);
+        let left: Vec<String> = store
+            .audit_log(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.actor)
+            .collect();
+        assert_eq!(left, ["u10", "u9", "u8", "u7"]);
     }
 }

@@ -42,6 +42,14 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        // Private from its creation: it holds password hashes and the audit log. SQLite gives
+        // its journal files the same mode.
+        if !path.exists() {
+            crate::sysuser::write_private(path, b"").map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                source: sqlx::Error::Io(e),
+            })?;
+        }
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(|source| StoreError::Open {
                 path: path.display().to_string(),

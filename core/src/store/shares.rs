@@ -70,14 +70,17 @@ impl Store {
         Ok(done.last_insert_rowid())
     }
 
-    /// The live link with this token hash: not revoked, not expired.
+    /// The live link with this token hash: not revoked, not expired, and made by a user who is
+    /// still enabled (a disabled user's links end with their access).
     pub async fn live_share_link(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<ShareLink>, StoreError> {
         let row = sqlx::query(
-            "SELECT * FROM share_links WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+            "SELECT l.* FROM share_links l JOIN users u ON u.name = l.created_by
+             WHERE l.token_hash = ? AND l.revoked_at IS NULL AND l.expires_at > ?
+               AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(ts(now))

@@ -9,21 +9,26 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use tidemark_core::jobs::{EventHub, JobEvent, JobId};
+use tidemark_core::jobs::{EventBody, EventHub, JobEvent, JobId, Subscription};
 use tokio::sync::broadcast;
 
 use super::error::{ApiError, ErrorBody};
 use super::jobs::{job_not_found, parse_id};
-use crate::state::AppState;
+use crate::auth::Actor;
+use crate::state::{AppState, StreamPermit};
 
 struct Follow {
     job: JobId,
     hub: EventHub,
     /// Live events; none for a job that had ended, whose events are all in `queue`.
-    rx: Option<broadcast::Receiver<JobEvent>>,
+    sub: Option<Subscription>,
     queue: VecDeque<JobEvent>,
     last: u64,
     ended: bool,
+    /// A share link's stream: no log lines and no item names, which can name hosts and roles.
+    shared: bool,
+    /// Counts this stream against its user's or link's limit until it ends.
+    _permit: StreamPermit,
 }
 
 impl Follow {
@@ -37,13 +42,18 @@ impl Follow {
                 self.last = e.seq;
                 if e.is_final() {
                     self.ended = true;
+                    // The job is over: the channel can go now rather than with the connection.
+                    self.sub = None;
                 }
-                return Some(e);
+                match for_audience(e, self.shared) {
+                    Some(e) => return Some(e),
+                    None => continue,
+                }
             }
-            let (false, Some(rx)) = (self.ended, self.rx.as_mut()) else {
+            let (false, Some(sub)) = (self.ended, self.sub.as_mut()) else {
                 return None;
             };
-            match rx.recv().await {
+            match sub.recv().await {
                 Ok(e) => self.queue.push_back(e),
                 // Fell behind or the job ended: what is missing is in the store.
                 Err(
@@ -63,6 +73,22 @@ impl Follow {
                 }
             }
         }
+    }
+}
+
+/// An event as its audience may see it: a share link's stream carries the state, the phase and
+/// the progress, never log lines or the name of the item being worked on.
+fn for_audience(mut e: JobEvent, shared: bool) -> Option<JobEvent> {
+    if !shared {
+        return Some(e);
+    }
+    match &mut e.body {
+        EventBody::Log { .. } => None,
+        EventBody::Progress { progress } => {
+            progress.current = None;
+            Some(e)
+        }
+        EventBody::Status { .. } => Some(e),
     }
 }
 
@@ -89,14 +115,33 @@ pub struct StreamQuery {
            StreamQuery),
     responses((status = 200, description = "Server-sent events: status, progress and log", content_type = "text/event-stream"),
               (status = 204, description = "The job has ended and the client already has its last event"),
-              (status = 404, description = "No such job", body = ErrorBody)))]
+              (status = 404, description = "No such job", body = ErrorBody),
+              (status = 429, description = "This user follows too many jobs at once", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    follow_job(&state, &id, query, &headers).await
+    let permit = state
+        .streams
+        .acquire(&format!("user:{}", actor.principal.user), STREAMS_PER_USER)
+        .ok_or_else(too_many)?;
+    follow_job(&state, &id, query, &headers, false, permit).await
+}
+
+/// Live streams one user may hold open at once (tabs and phones together).
+pub const STREAMS_PER_USER: usize = 20;
+/// Live streams one share link may hold open at once: a team chat's worth of readers.
+pub const STREAMS_PER_LINK: usize = 50;
+
+fn too_many() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_streams",
+        "Too many live pages follow jobs at once here; close a few and try again.",
+    )
 }
 
 /// The event stream of a job a share link opens, for its page; the link must be live.
@@ -119,7 +164,11 @@ pub async fn shared_stream(
                 "This link is unknown, expired or revoked.",
             )
         })?;
-    follow_job(&state, &link.target, query, &headers).await
+    let permit = state
+        .streams
+        .acquire(&format!("link:{}", link.id), STREAMS_PER_LINK)
+        .ok_or_else(too_many)?;
+    follow_job(&state, &link.target, query, &headers, true, permit).await
 }
 
 async fn follow_job(
@@ -127,15 +176,16 @@ async fn follow_job(
     id: &str,
     query: StreamQuery,
     headers: &HeaderMap,
+    shared: bool,
+    permit: StreamPermit,
 ) -> Result<Response, ApiError> {
     let job_id = parse_id(id)?;
     let hub = state.jobs.hub().clone();
-    // Subscribe before reading the store, so that nothing falls between the two.
-    let rx = hub.subscribe(&job_id);
+    // Subscribe before reading the store, so that nothing falls between the two. Should this
+    // request end while it reads, dropping the subscription drops its channel too.
+    let sub = hub.subscribe(&job_id);
     let job = hub.store().job(&job_id).await?;
     let Some(job) = job else {
-        drop(rx);
-        hub.forget_if_idle(&job_id);
         return Err(job_not_found(id));
     };
     let last = headers
@@ -146,26 +196,27 @@ async fn follow_job(
         .unwrap_or(0);
     let missed = hub.store().events_after(&job_id, last).await?;
     let ended = job.status.is_finished();
-    let rx = if ended {
+    let sub = if ended {
         // Its final event was stored before its record said so: all there is to send is in
         // `missed`, and the channel the subscription made can go.
-        drop(rx);
-        hub.forget_if_idle(&job_id);
+        drop(sub);
         if missed.is_empty() {
             // The client already has the job's end: 204 tells an EventSource to stop reconnecting.
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
         None
     } else {
-        Some(rx)
+        Some(sub)
     };
     let follow = Follow {
         job: job_id,
         hub,
-        rx,
+        sub,
         queue: missed.into(),
         last,
         ended,
+        shared,
+        _permit: permit,
     };
     let events = futures_util::stream::unfold(follow, |mut f| async move {
         let e = f.next().await?;

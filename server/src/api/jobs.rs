@@ -305,6 +305,11 @@ pub async fn preflight(
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<PreflightView>, ApiError> {
     let request = restore_request(body)?;
+    let action = match request.target {
+        RestoreTarget::InPlace => Action::RestoreInPlace,
+        RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
+    };
+    actor.may(state.jobs.store(), action, Some(&db)).await?;
     let checks = preflight_restore(
         &state.jobs,
         &state.catalog,
@@ -408,11 +413,15 @@ pub async fn start_restore_job(
 pub fn upload_error(e: tidemark_core::jobs::upload::UploadError) -> ApiError {
     use tidemark_core::jobs::upload::UploadError;
     match &e {
-        UploadError::TooLarge { .. } => ApiError::new(
+        UploadError::TooLarge { .. } | UploadError::UnpacksTooLarge { .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "upload_too_large",
             e.to_string(),
         ),
+        UploadError::DiskFull { .. } => {
+            tracing::warn!(error = %e, "refused an upload: the disk is nearly full");
+            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", e.to_string())
+        }
         e if e.is_client_error() => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "not_a_dump",
@@ -437,7 +446,8 @@ pub fn upload_error(e: tidemark_core::jobs::upload::UploadError) -> ApiError {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, description = "Stored and checked", body = StagedDump),
               (status = 404, description = "No such database", body = ErrorBody),
-              (status = 413, description = "Larger than the limit", body = ErrorBody),
+              (status = 413, description = "Larger than the limit, as sent or once unpacked", body = ErrorBody),
+              (status = 507, description = "The server's disk is nearly full", body = ErrorBody),
               (status = 422, description = "Not a dump Tidemark can restore", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -455,7 +465,7 @@ pub async fn upload(
         tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
     let up = receive(
         &state.config.artifacts_dir(),
-        state.config.max_upload_bytes,
+        &tidemark_core::jobs::upload::UploadLimits::from_max(state.config.max_upload_bytes),
         reader,
     )
     .await

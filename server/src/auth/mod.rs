@@ -4,11 +4,13 @@
 mod actor;
 mod csrf;
 mod login;
+pub mod paths;
 mod sessions;
 mod throttle;
 
 pub use actor::Actor;
 pub use login::{login_form, logout, source};
+pub use paths::{is_public, refuse_odd_paths};
 pub use sessions::StateSessions;
 pub use throttle::LoginThrottle;
 
@@ -16,7 +18,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use tidemark_core::auth::{Principal, Via, hash_token};
 use tower_sessions::Session;
 
@@ -26,21 +27,12 @@ use crate::state::AppState;
 /// Session keys.
 pub const USER_KEY: &str = "user";
 pub const LOGIN_AT_KEY: &str = "login_at";
+/// When the session last made a request, by Tidemark's clock.
+pub const SEEN_AT_KEY: &str = "seen_at";
 /// A session ends this long after login, however active.
 pub const ABSOLUTE_EXPIRY: chrono::Duration = chrono::Duration::hours(24);
 /// ... and after this long without a request.
 pub const IDLE_EXPIRY_SECONDS: i64 = 8 * 3600;
-
-/// What anyone may reach without logging in.
-pub fn is_public(path: &str) -> bool {
-    // `/_fn/shared_job` takes a share link's token as its credential: a shared page reloads
-    // its job through it when the job ends.
-    matches!(
-        path,
-        "/login" | "/api/v1/health" | "/favicon.svg" | "/favicon.ico" | "/_fn/shared_job"
-    ) || path.starts_with("/pkg/")
-        || path.starts_with("/s/")
-}
 
 /// Requests that answer in JSON rather than with pages.
 fn wants_json(path: &str) -> bool {
@@ -88,7 +80,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// The principal behind a bearer token: the token's role, never above its owner's current one.
 async fn from_token(state: &AppState, token: &str) -> Result<Option<Principal>, ApiError> {
     let store = state.jobs.store();
-    let Some(t) = store.use_token(&hash_token(token), Utc::now()).await? else {
+    let Some(t) = store
+        .use_token(&hash_token(token), state.clock.now())
+        .await?
+    else {
         return Ok(None);
     };
     let Some(user) = store.user(&t.user).await? else {
@@ -101,25 +96,77 @@ async fn from_token(state: &AppState, token: &str) -> Result<Option<Principal>, 
     }))
 }
 
-/// The principal of a live session; a session past its absolute expiry or of a disabled user ends.
-async fn from_session(state: &AppState, session: &Session) -> Result<Option<Principal>, ApiError> {
+/// Whether a session that logged in at `login_at` and was last seen at `seen_at` is still live
+/// at `now` (all Unix seconds): under 24 hours since login and under 8 idle.
+pub fn session_is_live(login_at: Option<i64>, seen_at: Option<i64>, now: i64) -> bool {
+    let (Some(login_at), Some(seen_at)) = (login_at, seen_at) else {
+        return false;
+    };
+    now - login_at < ABSOLUTE_EXPIRY.num_seconds() && now - seen_at < IDLE_EXPIRY_SECONDS
+}
+
+/// A signed-in user who must choose a new password before anything else.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordChangeRequired;
+
+/// The principal of a live session, and whether its user must change their password first; a
+/// session past its absolute or idle expiry, or of a disabled user, ends.
+async fn from_session(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<(Principal, bool)>, ApiError> {
     let name: Option<String> = session.get(USER_KEY).await.ok().flatten();
     let Some(name) = name else { return Ok(None) };
     let login_at: Option<i64> = session.get(LOGIN_AT_KEY).await.ok().flatten();
-    let fresh =
-        login_at.is_some_and(|t| Utc::now().timestamp() - t < ABSOLUTE_EXPIRY.num_seconds());
+    let seen_at: Option<i64> = session.get(SEEN_AT_KEY).await.ok().flatten();
+    let now = state.clock.now().timestamp();
+    let live = session_is_live(login_at, seen_at, now);
     let user = state.jobs.store().user(&name).await?;
     match user {
-        Some(u) if fresh && !u.disabled => Ok(Some(Principal {
-            user: u.name,
-            role: u.role,
-            via: Via::Session,
-        })),
+        Some(u) if live && !u.disabled => {
+            let _ = session.insert(SEEN_AT_KEY, now).await;
+            Ok(Some((
+                Principal {
+                    user: u.name,
+                    role: u.role,
+                    via: Via::Session,
+                },
+                u.must_change_password,
+            )))
+        }
         _ => {
             let _ = session.flush().await;
             Ok(None)
         }
     }
+}
+
+/// What a user who must change their password may still reach: the account page and what it
+/// calls, the site's files, and logging out.
+fn reachable_before_password_change(method: &axum::http::Method, path: &str) -> bool {
+    use axum::http::Method;
+    matches!(
+        (method, path),
+        (&Method::GET, "/account")
+            | (&Method::POST, "/_fn/account")
+            | (&Method::POST, "/_fn/change_password")
+            | (&Method::GET, "/api/v1/account")
+            | (&Method::POST, "/api/v1/account/password")
+            | (&Method::POST, "/logout")
+    ) || path.starts_with("/pkg/")
+        || path == "/favicon.svg"
+}
+
+fn password_change_required(path: &str) -> Response {
+    if wants_json(path) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "Choose a new password first (POST /api/v1/account/password): this account still has the one it was given.",
+        )
+        .into_response();
+    }
+    Redirect::to(&format!("/account?first=1&next={}", url_encode(path))).into_response()
 }
 
 /// The user named by the trusted proxy's header, when the request comes from a trusted proxy.
@@ -137,9 +184,23 @@ fn proxy_user(state: &AppState, req: &Request) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
-/// The middleware: finds the principal, checks cross-site requests, refuses the anonymous.
+/// The middleware: finds the client's address and the principal, checks cross-site requests,
+/// refuses the anonymous, and holds back a user who must change their password.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    if let Some(addr) = login::client_address(peer, forwarded, &state.config.trusted_proxies) {
+        req.extensions_mut()
+            .insert(tidemark_core::auth::ClientAddr(addr));
+    }
+    let mut must_change = false;
     let principal = if let Some(token) = bearer(req.headers()) {
         match from_token(&state, token).await {
             Ok(Some(p)) => Some(p),
@@ -173,7 +234,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     } else if let Some(session) = req.extensions().get::<Session>().cloned() {
         match from_session(&state, &session).await {
-            Ok(p) => p,
+            Ok(Some((p, change))) => {
+                must_change = change;
+                Some(p)
+            }
+            Ok(None) => None,
             Err(e) => return e.into_response(),
         }
     } else {
@@ -185,8 +250,14 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     {
         return refusal.into_response();
     }
+    if must_change && !reachable_before_password_change(req.method(), &path) {
+        return password_change_required(&path);
+    }
     match principal {
         Some(p) => {
+            if must_change {
+                req.extensions_mut().insert(PasswordChangeRequired);
+            }
             req.extensions_mut().insert(p);
         }
         None if is_public(&path) => {}
@@ -226,4 +297,23 @@ pub async fn security_headers(mut req: Request, next: Next) -> Response {
         if shared { "no-referrer" } else { "same-origin" },
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_end_after_8_idle_hours_or_24_in_all() {
+        let h = 3600;
+        assert!(session_is_live(Some(0), Some(0), 7 * h));
+        assert!(!session_is_live(Some(0), Some(0), 8 * h), "idle for 8 h");
+        assert!(session_is_live(Some(0), Some(20 * h), 23 * h));
+        assert!(
+            !session_is_live(Some(0), Some(23 * h), 24 * h),
+            "24 h in all"
+        );
+        assert!(!session_is_live(None, Some(0), 1), "no login time");
+        assert!(!session_is_live(Some(0), None, 1), "never seen");
+    }
 }

@@ -1,4 +1,5 @@
-//! Sessions kept in Tidemark's state database, for the session layer.
+//! Sessions kept in Tidemark's state database, for the session layer. Only a hash of each
+//! session's id is stored, so a copy of the database opens no session.
 
 use async_trait::async_trait;
 use tidemark_core::store::Store;
@@ -18,6 +19,11 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
+/// What the database keeps in place of a session's id.
+fn stored_id(id: &Id) -> String {
+    tidemark_core::auth::hash_token(&id.to_string())
+}
+
 fn encode(r: &Record) -> session_store::Result<Vec<u8>> {
     serde_json::to_vec(r).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
@@ -30,7 +36,7 @@ impl SessionStore for StateSessions {
             let expires = record.expiry_date.unix_timestamp();
             if self
                 .0
-                .create_session(&record.id.to_string(), &data, expires)
+                .create_session(&stored_id(&record.id), &data, expires)
                 .await
                 .map_err(backend)?
             {
@@ -43,7 +49,7 @@ impl SessionStore for StateSessions {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         self.0
             .save_session(
-                &record.id.to_string(),
+                &stored_id(&record.id),
                 &encode(record)?,
                 record.expiry_date.unix_timestamp(),
             )
@@ -55,7 +61,7 @@ impl SessionStore for StateSessions {
         let now = chrono::Utc::now().timestamp();
         match self
             .0
-            .load_session(&id.to_string(), now)
+            .load_session(&stored_id(id), now)
             .await
             .map_err(backend)?
         {
@@ -67,9 +73,6 @@ impl SessionStore for StateSessions {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.0
-            .delete_session(&id.to_string())
-            .await
-            .map_err(backend)
+        self.0.delete_session(&stored_id(id)).await.map_err(backend)
     }
 }

@@ -62,13 +62,24 @@ pub async fn serve() -> Served {
 
 /// `serve` with a changed configuration.
 pub async fn serve_with(edit: impl FnOnce(&mut tidemark_core::Config)) -> Served {
+    serve_custom(edit, None).await
+}
+
+/// `serve` with a changed configuration and, when given, a clock the test moves.
+pub async fn serve_custom(
+    edit: impl FnOnce(&mut tidemark_core::Config),
+    clock: Option<Arc<dyn tidemark_core::clock::Clock>>,
+) -> Served {
     let mut t = TestCluster::start().await;
     edit(&mut t.config);
     let catalog = Catalog::new(vec![Arc::new(LocalProvider::new(
         vec![t.cluster.clone()],
         t.store.clone(),
     ))]);
-    let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
+    let mut state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
+    if let Some(clock) = clock {
+        state = state.with_clock(clock);
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = router(state.clone());
@@ -178,4 +189,46 @@ pub async fn wait_ready(http: &reqwest::Client, base: &str, running: &mut Runnin
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("tidemark did not become ready within 90 s");
+}
+
+/// Logs in with the login form, as a browser on `base` would (its Origin); returns the response
+/// (not followed) and the session cookie (`name=value`) when one was set.
+pub async fn login(
+    base: &str,
+    name: &str,
+    password: &str,
+    next: &str,
+) -> (reqwest::Response, Option<String>) {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = c
+        .post(format!("{base}/login"))
+        .header("origin", base)
+        .form(&[("name", name), ("password", password), ("next", next)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tidemark_session="))
+        .map(|v| v.split(';').next().unwrap().to_string());
+    (res, cookie)
+}
+
+/// A client that sends this session cookie and the Origin of `base`, and follows no redirect.
+pub fn session_client(base: &str, cookie: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .unwrap()
 }

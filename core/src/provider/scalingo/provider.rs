@@ -467,7 +467,10 @@ impl Provider for ScalingoProvider {
                 f.addon.app
             ))
         })?;
+        // Scalingo's URLs ask for `require`; Tidemark also checks the certificate and the name,
+        // since these connections cross the internet.
         ConnTarget::from_url(url.expose())
+            .map(|t| t.at_least(crate::pgtools::conn::SslMode::VerifyFull))
             .map_err(|e| ProviderError::Upstream(format!("{URL_VARIABLE} of {}: {e}", f.addon.app)))
     }
 
