@@ -95,6 +95,10 @@ async fn count(f: &TestJobs, dbname: &str, table: &str) -> i64 {
 const MANY_KINDS: &[&str] = &[
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE EXTENSION IF NOT EXISTS hstore",
+    "CREATE EXTENSION IF NOT EXISTS pgcrypto",
+    "CREATE EXTENSION IF NOT EXISTS citext",
+    "CREATE TABLE accounts (login citext PRIMARY KEY, secret bytea)",
+    "INSERT INTO accounts VALUES ('Alice', digest('a', 'sha256')), ('BOB', digest('b', 'sha256'))",
     "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
     "CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0)",
     "CREATE SEQUENCE ticket_seq START 100",
@@ -129,6 +133,32 @@ async fn a_round_trip_into_a_new_database_keeps_every_kind_of_object() {
     assert_eq!(job.status.name(), "succeeded", "{:?}", job.summary);
     assert!(job.summary.as_deref().unwrap().contains("demo_copy"));
     assert_eq!(plain_dump(&f, "demo"), plain_dump(&f, "demo_copy"));
+
+    // Restored as the new database's own owner, a role without superuser rights, through a
+    // role made for the job that is gone afterwards.
+    let admin = sqlx::PgPool::connect_with(f.t.cluster.connect_options("demo_copy"))
+        .await
+        .unwrap();
+    let owners: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT DISTINCT r.rolname::text, r.rolsuper FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles r ON r.oid = c.relowner
+         WHERE n.nspname = 'public'
+         UNION SELECT r.rolname::text, r.rolsuper FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+         WHERE d.datname = 'demo_copy'
+         UNION SELECT r.rolname::text, r.rolsuper FROM pg_largeobject_metadata m
+         JOIN pg_roles r ON r.oid = m.lomowner",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert_eq!(owners, [("demo_copy_owner".to_string(), false)]);
+    let job_roles: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tidemark_job_%'")
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    assert_eq!(job_roles, 0);
+    admin.close().await;
 
     // Progress counted the archive's entries, ending exactly at their number.
     let events = f.t.store.events_after(&job.id, 0).await.unwrap();
@@ -361,10 +391,43 @@ async fn log_lines(f: &TestJobs, job: &Job) -> Vec<String> {
         .collect()
 }
 
+/// Connections pg_restore opened to `db`, from the server's log (with log_connections on): one
+/// per process it ran.
+fn pg_restore_connections(f: &TestJobs, db: &str) -> usize {
+    let log = std::fs::read_to_string(&f.t.cluster.paths.log_file).unwrap();
+    log.lines()
+        .filter(|l| {
+            l.contains("connection authorized:")
+                && l.contains(&format!("database={db} "))
+                && l.contains("application_name=tidemark-pg_restore")
+        })
+        .count()
+}
+
+async fn log_connections(f: &TestJobs) {
+    for stmt in [
+        "ALTER SYSTEM SET log_connections = on",
+        "SELECT pg_reload_conf()",
+    ] {
+        sqlx::query(stmt).execute(f.t.cluster.pool()).await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_timescaledb_target_is_restored_between_pre_and_post_with_one_process() {
     let f = fixture().await;
     let source = dump(&f).await;
+    log_connections(&f).await;
+    // Without TimescaleDB, pg_restore runs its parallel processes, each with its connection.
+    let parallel = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let job = restore(&f, new_db(&source, "plain_copy")).await.unwrap();
+    assert_eq!(finished(&f, &job.id).await.status.name(), "succeeded");
+    if parallel > 1 {
+        // The leader's connections, and one per worker.
+        let n = pg_restore_connections(&f, "plain_copy");
+        assert!(n > parallel, "{n} connections for {parallel} processes");
+    }
+
     fake_timescale_in_template(&f, &[]).await;
     let job = restore(&f, new_db(&source, "ts_ok")).await.unwrap();
     let job = finished(&f, &job.id).await;
@@ -373,6 +436,8 @@ async fn a_timescaledb_target_is_restored_between_pre_and_post_with_one_process(
         timescale_calls(&f, "ts_ok"),
         ["pre_restore in ts_ok", "post_restore in ts_ok"]
     );
+    // With it, pg_restore ran as one process: one connection.
+    assert_eq!(pg_restore_connections(&f, "ts_ok"), 1);
     let log = log_lines(&f, &job).await.join("\n");
     assert!(log.contains("restoring with one process"), "{log}");
     assert_eq!(count(&f, "ts_ok", "customers").await, 200);

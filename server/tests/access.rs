@@ -17,7 +17,8 @@ fn sample(path: &str) -> String {
         .replace("{copy}", "x")
         .replace("{name}", "someone")
         .replace(":id", "demo")
-        .replace(":token", "tms_made-up")
+        .replace(":token", "tms_madeup")
+        .replace("{token}", "tms_madeup")
 }
 
 #[tokio::test]
@@ -308,30 +309,8 @@ async fn roles_decide_through_the_api_and_server_functions_and_everything_is_aud
     t.stop().await;
 }
 
-/// Logs in with a form post; returns the response (not followed) and the session cookie.
 async fn login(base: &str, name: &str, password: &str) -> (reqwest::Response, Option<String>) {
-    let c = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    let res = c
-        .post(format!("{base}/login"))
-        .form(&[
-            ("name", name),
-            ("password", password),
-            ("next", "/databases/demo"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("tidemark_session="))
-        .map(|v| v.split(';').next().unwrap().to_string());
-    (res, cookie)
+    common::login(base, name, password, "/databases/demo").await
 }
 
 #[tokio::test]
@@ -458,8 +437,8 @@ async fn sessions_log_in_refuse_cross_site_requests_and_slow_down_guessing() {
         StatusCode::UNAUTHORIZED
     );
 
-    // Wrong passwords: five, then even the right one waits.
-    for _ in 0..5 {
+    // Wrong passwords: three free tries and one more, then even the right one waits.
+    for _ in 0..4 {
         let (res, cookie) = login(&base, "ann", "not the password").await;
         assert!(
             res.headers()["location"]
@@ -533,19 +512,55 @@ async fn a_share_link_opens_one_job_page_read_only_until_revoked_or_expired() {
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();
-    assert!(html.contains("Dump of demo"), "the job's page");
+    assert!(
+        html.contains("Dump of Demo"),
+        "the job's page, by its database's name"
+    );
+    assert!(!html.contains("otto"), "not who started it");
+    assert!(!html.contains("timescaledb_version"), "not what was asked");
     assert!(
         !html.contains("/databases/demo\""),
         "no link further into Tidemark"
     );
     assert!(!html.contains("job-artifact"), "no download");
+    // A log line names hosts and roles: the job's own page shows it, the shared one does not.
+    let job_id = tidemark_core::jobs::JobId(id.to_string());
+    t.store
+        .append_event(
+            &job_id,
+            chrono::Utc::now(),
+            &tidemark_core::jobs::EventBody::Log {
+                line: "pg_dump: connecting to 127.0.0.1 as postgres".into(),
+            },
+        )
+        .await
+        .unwrap();
     let events = anonymous
         .get(format!("{base}{path}/events"))
         .send()
         .await
         .unwrap();
     assert_eq!(events.status(), StatusCode::OK);
-    assert!(events.text().await.unwrap().contains("event: status"));
+    let shared_stream = events.text().await.unwrap();
+    assert!(shared_stream.contains("event: status"));
+    assert!(!shared_stream.contains("event: log"), "{shared_stream}");
+    assert!(!shared_stream.contains("127.0.0.1"), "{shared_stream}");
+    assert!(
+        !shared_stream.contains("\"current\":\""),
+        "no table names: {shared_stream}"
+    );
+    let own_stream = operator
+        .get(format!("{base}/api/v1/jobs/{id}/events"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        own_stream.contains("connecting to 127.0.0.1"),
+        "{own_stream}"
+    );
     assert_eq!(
         anonymous
             .get(format!("{base}/api/v1/jobs/{id}"))
@@ -566,8 +581,14 @@ async fn a_share_link_opens_one_job_page_read_only_until_revoked_or_expired() {
     };
     let res = reload(token).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.unwrap().contains(id), "the shared job");
-    let res = reload("tms_not-a-real-token").await.unwrap();
+    let shared: Value = res.json().await.unwrap();
+    assert_eq!(shared["job"]["id"], id, "the shared job");
+    assert_eq!(shared["job"]["database"], "Demo");
+    assert_eq!(shared["job"]["started_by"], "");
+    assert_eq!(shared["job"]["params"], Value::Null);
+    assert_eq!(shared["log"], json!([]));
+    assert!(!shared.to_string().contains("otto"), "{shared}");
+    let res = reload("tms_notarealtoken").await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.text().await.unwrap(),
@@ -575,7 +596,7 @@ async fn a_share_link_opens_one_job_page_read_only_until_revoked_or_expired() {
         "nothing for a wrong token"
     );
     let forged = anonymous
-        .get(format!("{base}/s/tms_not-a-real-token"))
+        .get(format!("{base}/s/tms_notarealtoken"))
         .send()
         .await
         .unwrap();
@@ -692,4 +713,300 @@ async fn a_trusted_proxy_names_the_user_and_no_one_else_can() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     elsewhere.t.stop().await;
+}
+
+/// Sends `method path` exactly as written (no client tidies it), returns the status and body.
+async fn raw(base: &str, method: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The ways a path can be spelt to slip past a prefix match.
+fn spellings(path: &str) -> Vec<String> {
+    let rest = path.trim_start_matches('/');
+    vec![
+        format!("/s/x/../../{rest}"),
+        format!("/s/tms_abc/../../{rest}"),
+        format!("/pkg/%2e%2e/{rest}"),
+        format!("/pkg/%2E%2E/{rest}"),
+        format!("/s/x%2f..%2f..%2f{rest}"),
+        format!("/./{rest}"),
+        format!("//{rest}"),
+        format!("/{rest}/"),
+        format!("/login/../{rest}"),
+    ]
+}
+
+#[tokio::test]
+async fn every_route_refuses_the_anonymous_under_every_spelling_of_its_path() {
+    let Served { base, http, t, .. } = serve().await;
+    let doc: Value = http
+        .get(format!("{base}/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if path == "/api/v1/health" {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            targets.push((method.to_uppercase(), sample(path)));
+        }
+    }
+    for route in leptos_axum::generate_route_list(tidemark_app::App) {
+        let path = sample(route.path());
+        if path != "/login" && !path.starts_with("/s/") {
+            targets.push(("GET".into(), path));
+        }
+    }
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        if path != "/_fn/shared_job" {
+            targets.push(("POST".into(), path.to_string()));
+        }
+    }
+    assert!(targets.len() > 60, "{}", targets.len());
+    let mut tried = 0;
+    for (method, path) in &targets {
+        for spelt in spellings(path) {
+            let (status, body) = raw(&base, method, &spelt).await;
+            let what = format!("{method} {spelt}");
+            // Refused as odd (400), or sent to log in (401, or 303 for a page): never served.
+            assert!(
+                matches!(status, 400 | 401 | 303 | 404),
+                "{what}: {status} {body}"
+            );
+            for secret in [
+                "Demo",
+                "customers",
+                "one-time",
+                "demo_owner",
+                "tidemark_session",
+            ] {
+                assert!(!body.contains(secret), "{what} reveals {secret}: {body}");
+            }
+            if spelt.contains("..")
+                || spelt.contains("%2")
+                || spelt.contains("/./")
+                || spelt.starts_with("//")
+            {
+                assert_eq!(status, 400, "{what}");
+                let v: Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(v["error"]["code"], "bad_path", "{what}");
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried > 500, "{tried}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn server_functions_refuse_the_anonymous_even_past_the_middleware() {
+    use leptos::prelude::provide_context;
+    use tidemark_app::server_fns::ssr::ServerContext;
+    let Served { state, t, .. } = serve().await;
+    // The server functions alone, with no authentication in front: each must still ask.
+    let cx = ServerContext {
+        catalog: state.catalog.clone(),
+        jobs: state.jobs.clone(),
+        config: state.config.clone(),
+    };
+    let app = axum::Router::new().route(
+        "/_fn/{*name}",
+        axum::routing::post(move |req: axum::extract::Request| {
+            let cx = cx.clone();
+            async move {
+                leptos_axum::handle_server_fns_with_context(
+                    move || provide_context(cx.clone()),
+                    req,
+                )
+                .await
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    // Every argument any of them takes, so each reads its own and reaches its body.
+    let form = [
+        ("id", "1"),
+        ("token", "tms_x"),
+        ("source", "dump:1"),
+        ("target", "new_database"),
+        ("new_database", "x"),
+        ("confirm_name", "demo"),
+        ("backup", "latest"),
+        ("hour", "3"),
+        ("enabled", "on"),
+        ("restore_time", "2026-01-01T00:00"),
+        ("confirm", "on"),
+        ("cidr", "203.0.113.0/24"),
+        ("label", "x"),
+        ("rule", "x"),
+        ("copy", "x"),
+        ("current", "x"),
+        ("new", "x"),
+        ("again", "x"),
+        ("role", "viewer"),
+        ("name", "x"),
+    ];
+    let anonymous = reqwest::Client::new();
+    let mut checked = 0;
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        let res = anonymous
+            .post(format!("{base}{path}"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        if path == "/_fn/shared_job" {
+            assert_eq!((status, body.as_str()), (StatusCode::OK, "null"));
+            continue;
+        }
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");
+        assert!(body.contains("Log in first"), "{path}: {body}");
+        checked += 1;
+    }
+    assert!(checked >= 23, "only {checked} server functions");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn logins_back_off_per_name_and_address_and_refuse_other_sites() {
+    let Served { base, t, .. } = common::serve_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let hash = tidemark_core::auth::hash_password("a long enough password").unwrap();
+    t.store
+        .create_user("ann", Role::Operator, &hash, chrono::Utc::now())
+        .await
+        .unwrap();
+    let c = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let attempt = |from: &'static str, password: &'static str, origin: Option<&str>| {
+        let mut req = c
+            .post(format!("{base}/login"))
+            .header("x-forwarded-for", from)
+            .form(&[("name", "ann"), ("password", password), ("next", "/jobs")]);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    let location = |res: &reqwest::Response| {
+        res.headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+
+    // A login posted from another site, or from nowhere, is refused before any password check.
+    for origin in [Some("https://evil.example"), None] {
+        let res = attempt("198.51.100.1", "a long enough password", origin)
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{origin:?}");
+    }
+
+    // Guesses sent together from one address: a few are checked, the rest wait.
+    let guesses: Vec<_> = (0..10)
+        .map(|_| attempt("203.0.113.9", "not the password", Some(base.as_str())))
+        .collect();
+    let mut wrong = 0;
+    let mut throttled = 0;
+    for res in futures_util::future::join_all(guesses).await {
+        let l = location(&res.unwrap());
+        if l.contains("error=wrong") {
+            wrong += 1;
+        } else if l.contains("error=throttled") {
+            throttled += 1;
+        }
+    }
+    assert_eq!(wrong + throttled, 10);
+    assert!(wrong <= 4, "{wrong} guesses were checked");
+    // Ann, from her own address behind the same proxy, is not locked out by them.
+    let res = attempt(
+        "198.51.100.7",
+        "a long enough password",
+        Some(base.as_str()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(location(&res), "/jobs");
+
+    // The audit log has the address the proxy gave, not the proxy's.
+    let audit = t.store.audit_log(50).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.source.as_deref() == Some("203.0.113.9")),
+        "{audit:#?}"
+    );
+
+    // Where to go after logging in: only a plain path on this site.
+    for next in [
+        "/\t/evil.example",
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil",
+    ] {
+        let res = c
+            .post(format!("{base}/login"))
+            .header("origin", base.as_str())
+            .header("x-forwarded-for", "198.51.100.8")
+            .form(&[
+                ("name", "ann"),
+                ("password", "a long enough password"),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&res), "/", "{next:?}");
+    }
+
+    // A name too long or full of control characters is cut and cleaned before it is recorded.
+    let long = format!("evil\nFORGED {}", "x".repeat(500));
+    let _ = c
+        .post(format!("{base}/login"))
+        .header("origin", base.as_str())
+        .form(&[("name", long.as_str()), ("password", "x"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    let newest = &t.store.audit_log(1).await.unwrap()[0];
+    assert!(newest.actor.chars().count() <= 64, "{}", newest.actor);
+    assert!(
+        newest.actor.starts_with("evil?FORGED"),
+        "{:?}",
+        newest.actor
+    );
+    t.stop().await;
 }

@@ -554,6 +554,10 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
                     );
                     checked += 1;
                 }
+                if case.action == "cancel_job" {
+                    // Stopping takes a moment; later refusals compare against the settled state.
+                    wait_for(&s, &held, "cancelled").await;
+                }
             }
         }
     }

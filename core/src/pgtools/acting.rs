@@ -107,6 +107,14 @@ pub fn job_role_sql(name: &str, password: &str, owner: &str, read_all: bool) -> 
     if read_all && owner != "pg_read_all_data" {
         sql.push(format!("GRANT pg_read_all_data TO {}", quote_ident(name)));
     }
+    if read_all {
+        // Large objects have no "read everything" right: a reader made for one dump may read
+        // them all (pg_dump writes none).
+        sql.push(format!(
+            "ALTER ROLE {} SET lo_compat_privileges = on",
+            quote_ident(name)
+        ));
+    }
     sql
 }
 
@@ -400,5 +408,7 @@ mod tests {
         assert!(!sql.contains("pg_read_all_data"));
         let dump = job_role_sql("tidemark_job_x", "pw", "demo_owner", true).join(";\n");
         assert!(dump.contains("GRANT pg_read_all_data TO \"tidemark_job_x\""));
+        assert!(dump.contains("lo_compat_privileges = on"));
+        assert!(!sql.contains("lo_compat_privileges"));
     }
 }

@@ -61,14 +61,11 @@ pub fn check(path: &str) -> Result<(), OddPath> {
         }
         rest = &rest[at + 1..];
     }
-    let inner = path.strip_prefix('/').unwrap_or(path);
-    let inner = inner.strip_suffix('/').unwrap_or(inner);
-    for segment in inner.split('/') {
-        match segment {
-            "." | ".." => return Err(OddPath::DotSegment),
-            "" if !inner.is_empty() => return Err(OddPath::EmptySegment),
-            _ => {}
-        }
+    if path.split('/').any(|segment| matches!(segment, "." | "..")) {
+        return Err(OddPath::DotSegment);
+    }
+    if path.contains("//") {
+        return Err(OddPath::EmptySegment);
     }
     Ok(())
 }
@@ -153,6 +150,7 @@ mod tests {
             ("/login%00", OddPath::EncodedSeparator),
             ("/s\\x", OddPath::Backslash),
             ("//databases/demo", OddPath::EmptySegment),
+            ("//", OddPath::EmptySegment),
             ("/databases//demo", OddPath::EmptySegment),
             ("/a b", OddPath::BadByte),
             ("/caf\u{e9}", OddPath::BadByte),
