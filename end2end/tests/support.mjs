@@ -183,6 +183,18 @@ export function sql(server, statement) {
   return execFileSync(program, args, { encoding: 'utf8', cwd: '/' });
 }
 
+/** The single value a query returns, as text, from a database of the embedded cluster. */
+export function sqlValue(server, statement, db = 'demo') {
+  const [program, args] = psqlCommand(server, ['-At', '-d', db, '-c', statement]);
+  return execFileSync(program, args, { encoding: 'utf8', cwd: '/' }).trim();
+}
+
+/** Exact row counts of the demo tables in `db`, to compare a restored copy with the original. */
+export function demoRows(server, db) {
+  return Object.fromEntries(['customers', 'orders', 'page_views']
+    .map((t) => [t, sqlValue(server, `SELECT count(*) FROM ${t}`, db)]));
+}
+
 /** Holds an exclusive lock on a table of the demo database until `release()`: a dump started
  * meanwhile waits for it, so a test can act on a job it knows is still running. */
 export async function lockTable(server, table) {

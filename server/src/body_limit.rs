@@ -43,15 +43,15 @@ pub async fn limit_small_bodies(req: Request, next: Next) -> Response {
     if declared.is_some_and(|n| n > MAX_SMALL_BODY as u64) {
         return too_large();
     }
+    // Read here, whole, up to the cap: a body sent without a length is judged the same way,
+    // and the handlers behind get it at once.
     let (parts, body) = req.into_parts();
-    let limited = Body::new(http_body_util::Limited::new(body, MAX_SMALL_BODY));
-    let res = next.run(Request::from_parts(parts, limited)).await;
-    // A reader that hit the cap fails its own way (often a 400 or 500 of the framework's); a
-    // streamed body without a length is answered as too large all the same.
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return too_large();
-    }
-    res
+    let bytes = match axum::body::to_bytes(body, MAX_SMALL_BODY).await {
+        Ok(b) => b,
+        Err(_) => return too_large(),
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 #[cfg(test)]

@@ -180,6 +180,9 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
         "an upload is kept for a day: {left}"
     );
     restore_upload_into(&http, &base, &upload["upload_id"], "from_backup").await;
+    let demo_rows = common::rows(&t, "demo").await;
+    assert_eq!(demo_rows.len(), 3, "{demo_rows:?}");
+    assert_eq!(common::rows(&t, "from_backup").await, demo_rows);
 
     // The same backup made ready on the server, without a round trip through the caller.
     let res = http
@@ -194,6 +197,7 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
     assert_eq!(staged["received_as"], "tar_gz");
     assert_eq!(staged["size_bytes"], upload["size_bytes"], "the same dump");
     restore_upload_into(&http, &base, &staged["upload_id"], "from_staged").await;
+    assert_eq!(common::rows(&t, "from_staged").await, demo_rows);
     // A physical backup, or one that does not exist, is not made ready.
     for missing in [physical.as_str(), "20990101000000-nothing"] {
         let res = http

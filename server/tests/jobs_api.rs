@@ -225,6 +225,9 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         "succeeded",
         "{restore_events:?}"
     );
+    let demo_rows = common::rows(&s.t, "demo").await;
+    assert_eq!(demo_rows.len(), 3, "{demo_rows:?}");
+    assert_eq!(common::rows(&s.t, "demo_copy").await, demo_rows);
 
     // Preflight: every check passes for a good request, and nothing starts.
     let jobs_before = s.t.store.jobs(None, 500).await.unwrap().len();
@@ -243,7 +246,12 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["reachable", "versions", "extensions", "disk_space"]);
+    assert_eq!(
+        names,
+        ["reachable", "versions", "extensions", "disk_space", "owner"]
+    );
+    let owner = &pre["checks"][4]["message"];
+    assert!(owner.as_str().unwrap().contains("demo_owner"), "{owner}");
     assert_eq!(s.t.store.jobs(None, 500).await.unwrap().len(), jobs_before);
 
     // Uploads: a dump, or a .tar.gz holding one, is accepted; anything else is a 4xx that keeps nothing.
@@ -308,6 +316,7 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         "succeeded",
         "{upload_events:?}"
     );
+    assert_eq!(common::rows(&s.t, "from_upload").await, demo_rows);
 
     // A directory-format dump, archived, restores too.
     let dump_dir = s.t.dir.path().join("demo.dir");
@@ -345,6 +354,7 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         "succeeded",
         "{dir_events:?}"
     );
+    assert_eq!(common::rows(&s.t, "from_directory").await, demo_rows);
 
     // No secret in what the API says about the job.
     let password = std::fs::read_to_string(s.t.config.secrets_dir().join("main.password")).unwrap();

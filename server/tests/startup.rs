@@ -85,3 +85,71 @@ fn an_invalid_setting_is_named() {
     assert_eq!(code, 2);
     assert_one_clear_sentence(&text, "TIDEMARK_LISTEN: 'localhost' is not an address");
 }
+
+mod common;
+
+/// Modes of everything directly under `dir` (and `dir` itself), as `path mode`.
+fn modes(dir: &std::path::Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = vec![(
+        dir.display().to_string(),
+        std::fs::metadata(dir).unwrap().permissions().mode() & 0o777,
+    )];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        out.push((
+            entry.path().display().to_string(),
+            entry.metadata().unwrap().permissions().mode() & 0o777,
+        ));
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_data_directory_and_its_files_are_private_from_their_creation() {
+    let data = tempfile::tempdir().expect("temporary directory");
+    std::fs::set_permissions(
+        data.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let dir = data.path().join("data");
+    let port = common::free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_tidemark"))
+        .env("TIDEMARK_DATA_DIR", &dir)
+        .env("TIDEMARK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = common::Running(Some(child));
+    let http = reqwest::Client::new();
+    common::wait_ready(&http, &format!("http://127.0.0.1:{port}"), &mut running).await;
+    let log = running.stop();
+    assert!(log.contains("one-time password"), "{log}");
+
+    let as_root =
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(data.path()).unwrap()) == 0;
+    // When the clusters run as another user, its group may pass through, and read nothing.
+    let expected_dir = if as_root { 0o710 } else { 0o700 };
+    let top = modes(&dir);
+    assert_eq!(top[0].1, expected_dir, "{top:?}");
+    for (path, mode) in &top[1..] {
+        let name = path.rsplit('/').next().unwrap();
+        match name {
+            // Each cluster's directory belongs to the user running it, private to that user.
+            "clusters" | "secrets" | "artifacts" | "backups" => {
+                assert_eq!(mode & 0o077, 0, "{path} is {mode:o}")
+            }
+            _ => assert_eq!(*mode, 0o600, "{path} is {mode:o}"),
+        }
+    }
+    assert!(
+        top.iter().any(|(p, _)| p.ends_with("tidemark.db")),
+        "{top:?}"
+    );
+    for (path, mode) in modes(&dir.join("secrets")) {
+        assert_eq!(mode & 0o077, 0, "{path} is {mode:o}");
+    }
+}

@@ -180,6 +180,9 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
     let reason = RwSignal::new(job.summary.clone());
     let progress = RwSignal::new(progress);
     let log = RwSignal::new(log);
+    // The number of the last event the page has, from the server's render or the stream: the
+    // point it resumes from after a dropped connection.
+    let last_seen = RwSignal::new(last_event);
     let finished = move || !matches!(state.get().as_str(), "queued" | "running");
 
     #[cfg(feature = "hydrate")]
@@ -191,6 +194,7 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
         ) {
             Effect::new(move |_| {
                 crate::live::follow(&url, last_event, move |e: LiveEvent| {
+                    last_seen.set(e.seq);
                     if apply(e, state, reason, progress, log) {
                         on_finished.run(());
                     }
@@ -213,7 +217,7 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
                 <span>"Job " {job.id.clone()}</span>
             </nav>
         })}
-        <div class="db-head">
+        <div class="db-head" data-last-event=move || last_seen.get()>
             <div>
                 <h1>{title}</h1>
                 <p class="muted">

@@ -232,3 +232,27 @@ pub fn session_client(base: &str, cookie: &str) -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Every table of a database of the test cluster with its exact row count, by name.
+pub async fn rows(t: &TestCluster, db: &str) -> Vec<(String, i64)> {
+    let pool = sqlx::PgPool::connect_with(t.cluster.connect_options(db))
+        .await
+        .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+         WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for table in tables {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        out.push((table, n));
+    }
+    pool.close().await;
+    out
+}

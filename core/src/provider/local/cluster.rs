@@ -155,7 +155,8 @@ impl ManagedCluster {
         if let Some(user) = &run_as {
             check_reachable(&dir, user)?;
         }
-        std::fs::create_dir_all(dir.parent().unwrap_or(&data_dir)).map_err(io_err(&dir))?;
+        // The clusters' parent belongs to the user running them too: nobody else looks inside.
+        private_dir(dir.parent().unwrap_or(&data_dir), run_as.as_ref())?;
         private_dir(&dir, run_as.as_ref())?;
         for sub in ["log", "run", "repo"] {
             private_dir(&dir.join(sub), run_as.as_ref())?;
