@@ -67,6 +67,9 @@ pub struct ScalingoConfig {
     pub regions: Vec<String>,
     /// `SCALINGO_APPS` (comma-separated app or database names, or `[scalingo] apps`): all when empty.
     pub apps: Vec<String>,
+    /// `SCALINGO_DB_SSLROOTCERT` (or `[scalingo] db_sslrootcert`): the certificate authorities that
+    /// Scalingo databases' certificates are checked against (`verify-full`); the system's when unset.
+    pub db_ssl_root_cert: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for ScalingoConfig {
@@ -75,6 +78,7 @@ impl std::fmt::Debug for ScalingoConfig {
             .field("auth_url", &self.auth_url)
             .field("regions", &self.regions)
             .field("apps", &self.apps)
+            .field("db_ssl_root_cert", &self.db_ssl_root_cert)
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +90,7 @@ struct ScalingoFile {
     auth_url: Option<String>,
     regions: Option<Vec<String>>,
     apps: Option<Vec<String>>,
+    db_sslrootcert: Option<PathBuf>,
 }
 
 fn list(v: &str) -> Vec<String> {
@@ -482,7 +487,21 @@ impl Config {
                     .map(|v| list(&v))
                     .or(sc.apps)
                     .unwrap_or_default(),
+                db_ssl_root_cert: env("SCALINGO_DB_SSLROOTCERT")
+                    .map(PathBuf::from)
+                    .or(sc.db_sslrootcert),
             });
+            if let Some(root) = c
+                .scalingo
+                .as_ref()
+                .and_then(|s| s.db_ssl_root_cert.as_ref())
+                && !root.is_file()
+            {
+                return Err(invalid(
+                    "SCALINGO_DB_SSLROOTCERT",
+                    &format!("{} is not a readable file", root.display()),
+                ));
+            }
         }
         Ok(c)
     }

@@ -107,7 +107,10 @@ test('a share link opens the live job page on a phone without logging in, and no
   const response = await shared.goto(url);
   assert.equal(response.status(), 200);
   await shared.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
-  assert.match(await shared.locator('h1').innerText(), /Dump of demo/);
+  // The database by its name, and only the status: not who started it, nor the log.
+  assert.match(await shared.locator('h1').innerText(), /Dump of Demo/);
+  assert.doesNotMatch(await shared.locator('main').innerText(), /by admin/);
+  assert.equal(await shared.locator('[data-testid="job-log"]').count(), 0, 'no log through a share link');
   await shared.waitForFunction(() => document.querySelector('[data-testid="job-state"]').textContent === 'succeeded', null, { timeout: 60_000 });
   assert.equal(await shared.locator('[data-testid="job-artifact"]').count(), 0, 'no download through a share link');
   assert.equal(await shared.locator('[data-testid="share-job"]').count(), 0);

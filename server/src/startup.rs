@@ -193,13 +193,16 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             sc.auth_url.clone(),
             sc.api_token.clone(),
         ));
-        providers.push(Arc::new(ScalingoProvider::new(
-            Arc::new(client),
-            Selection {
-                regions: sc.regions.clone(),
-                only: sc.apps.clone(),
-            },
-        )));
+        providers.push(Arc::new(
+            ScalingoProvider::new(
+                Arc::new(client),
+                Selection {
+                    regions: sc.regions.clone(),
+                    only: sc.apps.clone(),
+                },
+            )
+            .db_root_cert(sc.db_ssl_root_cert.clone()),
+        ));
     }
     let catalog = Catalog::new(providers);
     let listen = config.listen;
@@ -232,6 +235,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         tidemark_core::jobs::upload_sweep::UploadSweeper {
             store: store.clone(),
             artifacts_dir: uploads_root,
+        }
+        .run(token.clone()),
+    );
+    tasks.spawn(
+        "housekeeping",
+        tidemark_core::store::housekeeping::Housekeeper {
+            store: store.clone(),
         }
         .run(token.clone()),
     );

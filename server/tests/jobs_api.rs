@@ -21,11 +21,18 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         res.json::<Value>().await.unwrap()["error"]["code"],
         "database_not_found"
     );
-    for path in [
-        "/api/v1/jobs/nope",
-        "/api/v1/jobs/nope/events",
-        "/api/v1/jobs/..%2F..%2Fx/artifact",
-    ] {
+    // A path that tries to climb out is refused before it is routed.
+    let res = http
+        .get(format!("{}/api/v1/jobs/..%2F..%2Fx/artifact", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "bad_path"
+    );
+    for path in ["/api/v1/jobs/nope", "/api/v1/jobs/nope/events"] {
         let res = http.get(format!("{}{path}", s.base)).send().await.unwrap();
         assert_eq!(res.status(), 404, "{path}");
         assert_eq!(

@@ -69,6 +69,7 @@ async fn no_page_log_line_job_parameter_or_event_holds_a_secret() {
         .unwrap();
     let login = anonymous
         .post(format!("{base}/login"))
+        .header("origin", base.as_str())
         .form(&[
             ("name", "ann"),
             ("password", "a long enough password"),

@@ -273,13 +273,16 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
             }
         })}
         {(!shared).then(|| view! { <section class="block share"><CopyLink/><ShareButton job=job.id.clone()/></section> })}
-        <section class="block" aria-labelledby="log-title">
-            <h2 id="log-title">"Log"</h2>
-            <pre class="log" data-testid="job-log">{move || {
-                let lines = log.get();
-                if lines.is_empty() { "No warnings or errors.".to_string() } else { lines.join("\n") }
-            }}</pre>
-        </section>
+        // A share link shows the status only: the log names hosts and roles.
+        {(!shared).then(|| view! {
+            <section class="block" aria-labelledby="log-title">
+                <h2 id="log-title">"Log"</h2>
+                <pre class="log" data-testid="job-log">{move || {
+                    let lines = log.get();
+                    if lines.is_empty() { "No warnings or errors.".to_string() } else { lines.join("\n") }
+                }}</pre>
+            </section>
+        })}
     }
 }
 

@@ -4,8 +4,8 @@
 use chrono::Utc;
 
 use super::{
-    Action, Denied, Principal, Role, check_new_password, generate_password, hash_password,
-    hash_token, new_token, verify_password,
+    Action, Denied, Principal, Role, check_new_password, generate_password, hash_password_blocking,
+    hash_token, new_token, verify_password_blocking,
 };
 use crate::store::{Store, StoreError, User};
 
@@ -95,11 +95,13 @@ pub async fn change_password(
         .user(name)
         .await?
         .ok_or_else(|| AccountError::NotFound("Your account no longer exists.".into()))?;
-    if !verify_password(current, &user.password_hash) {
+    if !verify_password_blocking(current.to_string(), user.password_hash).await {
         return Err(invalid("current", "The current password is not right."));
     }
     check_new_password(new).map_err(|e| invalid("new", format!("{e}.")))?;
-    let hash = hash_password(new).map_err(|e| invalid("new", e.to_string()))?;
+    let hash = hash_password_blocking(new.to_string())
+        .await
+        .map_err(|e| invalid("new", e.to_string()))?;
     store.set_password(name, &hash).await?;
     who.record(store, Action::ManageUsers, name, "password changed")
         .await;
@@ -135,7 +137,9 @@ pub async fn add_user(
         }
     };
     check_new_password(&password).map_err(|e| invalid("password", format!("{e}.")))?;
-    let hash = hash_password(&password).map_err(|e| invalid("password", e.to_string()))?;
+    let hash = hash_password_blocking(password)
+        .await
+        .map_err(|e| invalid("password", e.to_string()))?;
     if !store.create_user(name, role, &hash, Utc::now()).await? {
         return Err(AccountError::Conflict(format!(
             "There is already a user named '{name}'."
@@ -256,7 +260,7 @@ pub async fn revoke_token(store: &Store, who: &Acting<'_>, id: i64) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Via;
+    use crate::auth::{Via, verify_password};
 
     async fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

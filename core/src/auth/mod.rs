@@ -6,7 +6,8 @@ mod role;
 mod token;
 
 pub use password::{
-    PasswordError, check_new_password, generate_password, hash_password, verify_password,
+    PasswordError, check_new_password, generate_password, hash_password, hash_password_blocking,
+    verify_password, verify_password_blocking,
 };
 pub use role::{Action, Denied, Principal, Role, Via};
 pub use token::{ApiTokenSecret, hash_token, new_token};

@@ -44,6 +44,20 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// `hash_password` off the async threads: argon2 is slow on purpose.
+pub async fn hash_password_blocking(password: String) -> Result<String, PasswordError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| PasswordError::Hash(e.to_string()))?
+}
+
+/// `verify_password` off the async threads.
+pub async fn verify_password_blocking(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
 /// A password to hand out once: 20 characters without look-alikes.
 pub fn generate_password() -> String {
     const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";

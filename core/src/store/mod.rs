@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod backups;
 mod clusters;
+pub mod housekeeping;
 mod jobs;
 mod schedules;
 mod shares;

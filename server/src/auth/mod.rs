@@ -222,6 +222,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 via: Via::Proxy,
             }),
             Ok(_) => {
+                let name = login::loggable_name(&name);
                 tracing::warn!(user = %name, "the proxy named a user Tidemark does not know");
                 return ApiError::new(
                     StatusCode::FORBIDDEN,

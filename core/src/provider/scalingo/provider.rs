@@ -52,6 +52,8 @@ pub struct ScalingoProvider {
     /// How often jobs ask Scalingo how a backup or an operation is going.
     poll_every: Duration,
     found: tokio::sync::Mutex<Option<(Instant, Vec<Found>)>>,
+    /// The authorities the databases' certificates are checked against; the system's when `None`.
+    db_root_cert: Option<std::path::PathBuf>,
 }
 
 impl From<ScalingoError> for ProviderError {
@@ -194,7 +196,14 @@ impl ScalingoProvider {
             selection,
             poll_every: Duration::from_secs(1),
             found: tokio::sync::Mutex::new(None),
+            db_root_cert: None,
         }
+    }
+
+    /// Checks the databases' certificates against these authorities rather than the system's.
+    pub fn db_root_cert(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.db_root_cert = path;
+        self
     }
 
     /// Asks about jobs' progress this often (tests go faster).
@@ -469,8 +478,14 @@ impl Provider for ScalingoProvider {
         })?;
         // Scalingo's URLs ask for `require`; Tidemark also checks the certificate and the name,
         // since these connections cross the internet.
+        let root = self.db_root_cert.clone();
         ConnTarget::from_url(url.expose())
-            .map(|t| t.at_least(crate::pgtools::conn::SslMode::VerifyFull))
+            .map(|mut t| {
+                if root.is_some() {
+                    t.ssl_root_cert = root;
+                }
+                t.at_least(crate::pgtools::conn::SslMode::VerifyFull)
+            })
             .map_err(|e| ProviderError::Upstream(format!("{URL_VARIABLE} of {}: {e}", f.addon.app)))
     }
 
