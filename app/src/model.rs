@@ -232,6 +232,35 @@ pub struct JobPage {
 }
 
 impl JobPage {
+    /// Folds one event of the live stream into the page, as the browser shows it, so a page
+    /// redrawn from it (after a reload that failed) shows what was last seen and follows on from
+    /// there. True when the event ends the job.
+    pub fn fold(&mut self, e: &LiveEvent) -> bool {
+        if e.seq <= self.last_event {
+            return false;
+        }
+        self.last_event = e.seq;
+        match &e.body {
+            LiveEventBody::Status { status } => {
+                self.job.state = status.state.clone();
+                if status.reason.is_some() {
+                    self.job.summary = status.reason.clone();
+                }
+                !matches!(status.state.as_str(), "queued" | "running")
+            }
+            LiveEventBody::Progress { progress } => {
+                self.progress = Some(progress.clone());
+                false
+            }
+            LiveEventBody::Log { line } => {
+                self.log.push(line.clone());
+                let extra = self.log.len().saturating_sub(LOG_TAIL);
+                self.log.drain(..extra);
+                false
+            }
+        }
+    }
+
     /// The page as a share link shows it: the kind, the database's display name, the state,
     /// phase and progress, the times and the outcome. Who started it, what was asked, the log
     /// (which names hosts and roles), the item being worked on and any download stay out.
@@ -635,5 +664,63 @@ mod accounts_from_core {
                 source: e.source,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> JobPage {
+        JobPage {
+            job: Job {
+                id: "j".into(),
+                kind: "dump".into(),
+                database: "demo".into(),
+                started_by: "ann".into(),
+                params: serde_json::Value::Null,
+                state: "running".into(),
+                queued_at: chrono::Utc::now(),
+                started_at: None,
+                finished_at: None,
+                summary: None,
+                artifact: None,
+            },
+            progress: None,
+            log: vec![],
+            last_event: 4,
+            events_url: "/api/v1/jobs/j/events".into(),
+            shared: false,
+        }
+    }
+
+    fn event(seq: u64, body: LiveEventBody) -> LiveEvent {
+        LiveEvent { seq, body }
+    }
+
+    #[test]
+    fn a_page_folds_in_what_the_stream_brings_once() {
+        let mut p = page();
+        let line = || LiveEventBody::Log {
+            line: "pg_dump: warning".into(),
+        };
+        assert!(!p.fold(&event(3, line())), "an old event changes nothing");
+        assert!(p.log.is_empty());
+        assert!(!p.fold(&event(5, line())));
+        assert!(!p.fold(&event(5, line())), "nor one seen already");
+        assert_eq!((p.log.len(), p.last_event), (1, 5));
+        let done = LiveEventBody::Status {
+            status: LiveStatus {
+                state: "succeeded".into(),
+                reason: Some("Dumped 3 tables.".into()),
+            },
+        };
+        assert!(p.fold(&event(6, done)), "the job's end");
+        assert_eq!(p.job.state, "succeeded");
+        assert_eq!(p.job.summary.as_deref(), Some("Dumped 3 tables."));
+        for seq in 7..7 + LOG_TAIL as u64 + 5 {
+            p.fold(&event(seq, line()));
+        }
+        assert_eq!(p.log.len(), LOG_TAIL);
     }
 }

@@ -1,7 +1,7 @@
 // Shared set-up for the browser tests: a real Tidemark server on a free port, and Debian's Chromium.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, chmodSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -277,4 +277,39 @@ export async function waitForJobState(server, page, state, timeout = 60_000) {
     throw new Error(`the job page at ${page.url()} shows "${shown}" (${progress}), not "${state}";\n`
       + `the API says: ${job}\nthe server's last lines:\n${tail}`, { cause: e });
   }
+}
+
+/** A TCP relay in front of the server, whose connections can really be cut: `drop()` closes every
+ * open connection and refuses new ones (counting the attempts) until `restore()`. The session
+ * cookie still applies, as cookies do not depend on the port. */
+export async function startRelay(server) {
+  const target = new URL(server.url);
+  const sockets = new Set();
+  let dropped = false;
+  let refused = 0;
+  const relay = createServer((client) => {
+    if (dropped) {
+      refused += 1;
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client);
+    sockets.add(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('error', end);
+    upstream.on('error', end);
+    client.on('close', end);
+    upstream.on('close', end);
+  });
+  await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${relay.address().port}`,
+    drop() { dropped = true; for (const s of sockets) s.destroy(); sockets.clear(); },
+    restore() { dropped = false; },
+    refused: () => refused,
+    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); relay.close(resolve); }),
+  };
 }

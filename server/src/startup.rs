@@ -76,7 +76,7 @@ async fn first_admin(store: &Store) -> Result<(), StartError> {
     store.require_password_change("admin").await?;
     tracing::warn!(
         user = "admin",
-        "created the first account; log in as admin with the one-time password {password}: Tidemark then asks for a new one"
+        "created the first account; log in as admin with the one-time password {password} and choose a new one when asked"
     );
     Ok(())
 }

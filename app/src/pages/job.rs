@@ -16,7 +16,16 @@ fn job_or(
 ) -> impl IntoView {
     // The last page that loaded: when a reload at the job's end fails (a phone that lost its
     // connection), the page stays as it was and follows the job again rather than turn into an error.
+    // It keeps up with the live stream, so the page drawn from it shows what was last seen and
+    // follows on from its last event, not from where the page first started.
     let last_good = StoredValue::new(None::<JobPage>);
+    let seen = Callback::new(move |e: LiveEvent| {
+        last_good.update_value(|p| {
+            if let Some(p) = p {
+                p.fold(&e);
+            }
+        })
+    });
     view! {
         // A transition keeps the page on screen while it reloads at the job's end.
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -24,11 +33,16 @@ fn job_or(
                 match page.await {
                     Ok(Some(p)) => {
                         last_good.set_value(Some(p.clone()));
-                        view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any()
+                        view! { <Live page=p seen on_finished=Callback::new(move |()| page.refetch())/> }.into_any()
                     }
                     Err(_) if last_good.with_value(Option::is_some) => {
                         let p = last_good.get_value().expect("checked just above");
-                        view! { <Live page=p on_finished=Callback::new(move |()| page.refetch())/> }.into_any()
+                        // The job ended but its outcome could not be loaded: try again shortly.
+                        #[cfg(feature = "hydrate")]
+                        if !matches!(p.job.state.as_str(), "queued" | "running") {
+                            set_timeout(move || page.refetch(), std::time::Duration::from_secs(3));
+                        }
+                        view! { <Live page=p seen on_finished=Callback::new(move |()| page.refetch())/> }.into_any()
                     }
                     Ok(None) => {
                         super::not_found::set_not_found_status();
@@ -165,9 +179,10 @@ fn ShareButton(job: String) -> impl IntoView {
     }
 }
 
-/// `on_finished` runs when the live stream reports the job's end, to load its outcome.
+/// `seen` gets every live event; `on_finished` runs when the live stream reports the job's end,
+/// to load its outcome.
 #[component]
-fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
+fn Live(page: JobPage, seen: Callback<LiveEvent>, on_finished: Callback<()>) -> impl IntoView {
     let JobPage {
         job,
         progress,
@@ -195,6 +210,7 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
             Effect::new(move |_| {
                 crate::live::follow(&url, last_event, move |e: LiveEvent| {
                     last_seen.set(e.seq);
+                    seen.run(e.clone());
                     if apply(e, state, reason, progress, log) {
                         on_finished.run(());
                     }
@@ -203,7 +219,7 @@ fn Live(page: JobPage, on_finished: Callback<()>) -> impl IntoView {
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (last_event, on_finished, events_url);
+    let _ = (last_event, on_finished, events_url, seen);
 
     let title = format!("{} of {}", kind_label(&job.kind), job.database);
     let artifact = job.artifact.clone();
