@@ -86,24 +86,7 @@ async fn live_streams_are_bounded_per_user_and_per_link_and_leave_no_channel() {
     let s = serve().await;
     let base = s.base.clone();
     // A dump kept running by a lock, to follow.
-    let pool = sqlx::PgPool::connect_with(s.t.cluster.connect_options("demo"))
-        .await
-        .unwrap();
-    let mut lock = pool.begin().await.unwrap();
-    sqlx::query("LOCK TABLE page_views IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *lock)
-        .await
-        .unwrap();
-    let job: Value = s
-        .http
-        .post(format!("{base}/api/v1/databases/demo/dumps"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = job["id"].as_str().unwrap().to_string();
+    let (id, lock) = common::held_dump(&s).await;
     let events = format!("{base}/api/v1/jobs/{id}/events");
 
     // One user: 20 at once; the 21st waits for one to close.
@@ -130,15 +113,7 @@ async fn live_streams_are_bounded_per_user_and_per_link_and_leave_no_channel() {
     assert!(reopened.is_some(), "a closed stream frees its place");
 
     // One share link: 50 readers at once.
-    let link: Value = s
-        .http
-        .post(format!("{base}/api/v1/jobs/{id}/share-links"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link = common::post_json(&s.http, &format!("{base}/api/v1/jobs/{id}/share-links")).await;
     let shared = format!("{base}{}/events", link["path"].as_str().unwrap());
     let anonymous = reqwest::Client::new();
     let mut readers = Vec::new();
@@ -166,6 +141,5 @@ async fn live_streams_are_bounded_per_user_and_per_link_and_leave_no_channel() {
     }
     assert_eq!(s.state.jobs.hub().channel_count(), 0);
     assert_eq!(s.state.streams.count("user:admin-test"), 0);
-    pool.close().await;
     s.t.stop().await;
 }

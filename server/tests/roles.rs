@@ -173,39 +173,14 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
     }
 
     // A finished dump (to download, share and restore from) and its file, for uploads.
-    let done: Value = s
-        .http
-        .post(format!("{base}/api/v1/databases/demo/dumps"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let done = common::post_json(&s.http, &format!("{base}/api/v1/databases/demo/dumps")).await;
     let done = done["id"].as_str().unwrap().to_string();
     wait_for(&s, &done, "succeeded").await;
     let dump_bytes =
         std::fs::read(s.t.config.artifacts_dir().join(format!("{done}.dump"))).unwrap();
 
     // A dump kept running by a lock on a table, to cancel.
-    let pool = sqlx::PgPool::connect_with(s.t.cluster.connect_options("demo"))
-        .await
-        .unwrap();
-    let mut lock = pool.begin().await.unwrap();
-    sqlx::query("LOCK TABLE page_views IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *lock)
-        .await
-        .unwrap();
-    let held: Value = s
-        .http
-        .post(format!("{base}/api/v1/databases/demo/dumps"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let held = held["id"].as_str().unwrap().to_string();
+    let (held, lock) = common::held_dump(&s).await;
     wait_for(&s, &held, "running").await;
 
     let now = chrono::Utc::now().to_rfc3339();
@@ -563,6 +538,5 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
     }
     assert!(checked >= 80, "only {checked} calls checked");
     lock.rollback().await.unwrap();
-    pool.close().await;
     s.t.stop().await;
 }

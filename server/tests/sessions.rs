@@ -11,7 +11,7 @@ use tidemark_core::auth::{Role, hash_password};
 use tidemark_core::clock::ManualClock;
 
 mod common;
-use common::{client_with, login, serve_custom, session_client};
+use common::{client_with, login, post_json, serve_custom, session_client};
 
 async fn status(c: &reqwest::Client, url: &str) -> StatusCode {
     c.get(url).send().await.unwrap().status()
@@ -65,25 +65,15 @@ async fn sessions_expire_by_the_clock_and_disabled_users_are_shut_out() {
             .unwrap();
         client_with(res["token"].as_str().unwrap())
     };
-    let job: Value = ben_token
-        .post(format!("{base}/api/v1/databases/demo/dumps"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let link: Value = ben_token
-        .post(format!(
+    let job = post_json(&ben_token, &format!("{base}/api/v1/databases/demo/dumps")).await;
+    let link = post_json(
+        &ben_token,
+        &format!(
             "{base}/api/v1/jobs/{}/share-links",
             job["id"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let shared = format!("{base}{}", link["path"].as_str().unwrap());
     let anonymous = reqwest::Client::new();
     assert_eq!(status(&ben, &account).await, StatusCode::OK);
@@ -173,11 +163,7 @@ async fn session_ids_are_stored_hashed_and_a_given_password_must_be_changed_firs
         .unwrap();
     assert_eq!(token.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        cleo.get(format!("{base}/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status(&cleo, &format!("{base}/account")).await,
         StatusCode::OK
     );
     let changed = cleo
@@ -188,11 +174,7 @@ async fn session_ids_are_stored_hashed_and_a_given_password_must_be_changed_firs
         .unwrap();
     assert_eq!(changed.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        cleo.get(format!("{base}/api/v1/databases"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        status(&cleo, &format!("{base}/api/v1/databases")).await,
         StatusCode::OK
     );
     s.t.stop().await;

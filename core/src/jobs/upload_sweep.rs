@@ -80,13 +80,7 @@ pub struct UploadSweeper {
 
 impl UploadSweeper {
     pub async fn run(self, token: CancellationToken) -> anyhow::Result<()> {
-        loop {
-            self.once().await;
-            tokio::select! {
-                () = token.cancelled() => return Ok(()),
-                () = tokio::time::sleep(EVERY) => {}
-            }
-        }
+        crate::periodic::every(EVERY, token, || self.once()).await
     }
 
     async fn once(&self) {

@@ -20,13 +20,7 @@ pub struct Housekeeper {
 
 impl Housekeeper {
     pub async fn run(self, token: CancellationToken) -> anyhow::Result<()> {
-        loop {
-            self.once().await;
-            tokio::select! {
-                () = token.cancelled() => return Ok(()),
-                () = tokio::time::sleep(EVERY) => {}
-            }
-        }
+        crate::periodic::every(EVERY, token, || self.once()).await
     }
 
     /// One round: what it removed is logged; a failure is logged and tried again next hour.

@@ -256,3 +256,28 @@ pub async fn rows(t: &TestCluster, db: &str) -> Vec<(String, i64)> {
     pool.close().await;
     out
 }
+
+/// POSTs with no body and reads the JSON answer.
+pub async fn post_json(client: &reqwest::Client, url: &str) -> Value {
+    client.post(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// GETs and reads the JSON answer.
+pub async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// A dump of `demo` held running by a lock on one of its tables until the transaction ends:
+/// for tests that act on a job while it runs. Returns the job's id and the lock.
+pub async fn held_dump(s: &Served) -> (String, sqlx::Transaction<'static, sqlx::Postgres>) {
+    let pool = sqlx::PgPool::connect_with(s.t.cluster.connect_options("demo"))
+        .await
+        .unwrap();
+    let mut lock = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE page_views IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let job = post_json(&s.http, &format!("{}/api/v1/databases/demo/dumps", s.base)).await;
+    (job["id"].as_str().unwrap().to_string(), lock)
+}
