@@ -19,11 +19,11 @@ export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step "format" cargo fmt --all -- --check
-step "lints (server)" cargo clippy --locked -p tidemark-core -p tidemark-app -p tidemark-server -p tidemark-scalingo-fake --all-targets -- -D warnings
+step "lints (server)" cargo clippy --locked -p tidemark-types -p tidemark-core -p tidemark-app -p tidemark-server -p tidemark-scalingo-fake --all-targets -- -D warnings
 step "lints (browser)" cargo clippy --locked -p tidemark-frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 step "build (frontend)" cargo leptos build --frontend-only --split --cargo-locked
 # The server's integration tests make cargo build target/debug/tidemark, which the browser tests run.
-step "unit + integration tests" cargo test --locked -p tidemark-core -p tidemark-app -p tidemark-server -p tidemark-scalingo-fake
+step "unit + integration tests" cargo test --locked -p tidemark-types -p tidemark-core -p tidemark-app -p tidemark-server -p tidemark-scalingo-fake
 # The browser tests start the Scalingo API test server on its own.
 step "build (Scalingo test server)" cargo build --locked -p tidemark-scalingo-fake
 step "browser tests" env TIDEMARK_BIN="$PWD/target/debug/tidemark" TIDEMARK_SITE_ROOT="$PWD/target/site" \

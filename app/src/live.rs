@@ -79,7 +79,7 @@ fn open(state: &Rc<Follow>) {
             }
             state.last.set(event.seq);
             let last = matches!(&event.body, crate::model::LiveEventBody::Status { status }
-                if !matches!(status.state.as_str(), "queued" | "running"));
+                if status.state.is_finished());
             (state.on_event)(event);
             if last {
                 state.done.set(true);

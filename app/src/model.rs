@@ -3,160 +3,24 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Where the database lives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Provider {
-    Local,
-    Scalingo,
-}
-
-/// How it is hosted, which decides the blocks of its Backups tab.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Hosting {
-    Managed,
-    External,
-    ScalingoShared,
-    ScalingoDedicated,
-}
-
-impl Hosting {
-    pub fn label(self) -> &'static str {
-        match self {
-            Hosting::Managed => "Managed by Tidemark",
-            Hosting::External => "External server",
-            Hosting::ScalingoShared => "Scalingo · Shared Resources",
-            Hosting::ScalingoDedicated => "Scalingo · Dedicated Resources",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DatabaseStatus {
-    Running,
-    Stopped,
-    Unreachable,
-}
-
-/// What can be done with a database.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Features {
-    pub pitr: bool,
-    pub scheduled_backups: bool,
-    pub manual_backups: bool,
-    pub dumps: bool,
-    pub firewall: bool,
-    pub timescaledb: bool,
-}
-
-/// A database as the overview and the API show it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Database {
-    /// Tidemark's id, used in URLs.
-    pub id: String,
-    pub name: String,
-    pub provider: Provider,
-    pub hosting: Hosting,
-    /// The engine and its version, e.g. "PostgreSQL 15.18".
-    pub engine: String,
-    /// The database that dumps and logical backups are of.
-    pub main_database: String,
-    pub status: DatabaseStatus,
-    pub features: Features,
-    /// The provider's plan, e.g. `postgresql-business-1024`.
-    pub plan: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum BackupStatus {
-    Scheduled,
-    Running,
-    Done,
-    Error,
-}
-
-impl BackupStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            BackupStatus::Scheduled => "Scheduled",
-            BackupStatus::Running => "Running",
-            BackupStatus::Done => "Done",
-            BackupStatus::Error => "Failed",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum BackupMethod {
-    PhysicalFull,
-    PhysicalDifferential,
-    PhysicalIncremental,
-    Periodic,
-    Manual,
-}
-
-impl BackupMethod {
-    pub fn label(self) -> &'static str {
-        match self {
-            BackupMethod::PhysicalFull => "Full (physical)",
-            BackupMethod::PhysicalDifferential => "Differential (physical)",
-            BackupMethod::PhysicalIncremental => "Incremental (physical)",
-            BackupMethod::Periodic => "Scheduled",
-            BackupMethod::Manual => "Manual",
-        }
-    }
-}
-
-/// One backup.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Backup {
-    pub id: String,
-    /// When it started, in UTC.
-    pub created_at: DateTime<Utc>,
-    /// When it finished, in UTC, if it has.
-    pub finished_at: Option<DateTime<Utc>>,
-    /// Size of the stored backup in bytes.
-    pub size_bytes: Option<u64>,
-    pub status: BackupStatus,
-    pub method: BackupMethod,
-}
-
-/// The span of time a point-in-time restore can target (UTC), or why there is none.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct PitrWindow {
-    pub available: bool,
-    pub earliest: Option<DateTime<Utc>>,
-    pub latest: Option<DateTime<Utc>>,
-    pub unavailable_reason: Option<String>,
-}
+pub use tidemark_types::{
+    Backup, BackupMethod, BackupStatus, Database, DatabaseStatus, Features, Firewall, FirewallRule,
+    FirewallRuleKind, Hosting, JobKind, JobState, ManagedRange, PitrWindow, Progress, ProviderKind,
+    SafetyCopy, Schedule,
+};
 
 /// A job as the API and the job page show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Job {
     pub id: String,
-    /// dump, restore, backup, pitr_restore, verification.
-    pub kind: String,
+    pub kind: JobKind,
     pub database: String,
     pub started_by: String,
     /// What was asked, without secrets.
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub params: serde_json::Value,
-    /// queued, running, succeeded, failed, cancelled or interrupted.
-    pub state: String,
+    pub state: JobState,
     pub queued_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -165,36 +29,10 @@ pub struct Job {
     pub artifact: Option<JobArtifact>,
 }
 
-/// How far a job has come (mirrors the progress events of the event stream).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct JobProgress {
-    pub phase: String,
-    pub done: u64,
-    pub total: Option<u64>,
-    pub unit: String,
-    pub current: Option<String>,
-    pub bytes: u64,
-    pub bytes_per_second: Option<f64>,
-    pub eta_seconds: Option<u64>,
-}
-
-impl JobProgress {
-    /// How far along, in tenths of a percent (1000 is done), when the total is known.
-    pub fn per_mille(&self) -> Option<u64> {
-        match self.total {
-            Some(0) => Some(1000),
-            Some(t) => Some(
-                u64::try_from(u128::from(self.done.min(t)) * 1000 / u128::from(t)).unwrap_or(1000),
-            ),
-            None => None,
-        }
-    }
-}
-
 /// The part of a status event the page needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LiveStatus {
-    pub state: String,
+    pub state: JobState,
     pub reason: Option<String>,
 }
 
@@ -203,7 +41,7 @@ pub struct LiveStatus {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveEventBody {
     Status { status: LiveStatus },
-    Progress { progress: JobProgress },
+    Progress { progress: Progress },
     Log { line: String },
 }
 
@@ -222,7 +60,7 @@ pub const LOG_TAIL: usize = 40;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobPage {
     pub job: Job,
-    pub progress: Option<JobProgress>,
+    pub progress: Option<Progress>,
     pub log: Vec<String>,
     pub last_event: u64,
     /// Where the browser follows the job's events.
@@ -242,11 +80,11 @@ impl JobPage {
         self.last_event = e.seq;
         match &e.body {
             LiveEventBody::Status { status } => {
-                self.job.state = status.state.clone();
+                self.job.state = status.state;
                 if status.reason.is_some() {
                     self.job.summary = status.reason.clone();
                 }
-                !matches!(status.state.as_str(), "queued" | "running")
+                status.state.is_finished()
             }
             LiveEventBody::Progress { progress } => {
                 self.progress = Some(progress.clone());
@@ -307,62 +145,7 @@ pub struct BackupsTab {
     /// Data directories that point-in-time restores set aside, newest first.
     pub safety_copies: Vec<SafetyCopy>,
     /// The firewall, for databases that have one.
-    pub firewall: Option<FirewallView>,
-}
-
-/// A data directory a point-in-time restore set aside.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SafetyCopy {
-    /// The id of the restore job that made it.
-    pub id: String,
-    pub created_at: DateTime<Utc>,
-    /// The moment the database was restored to.
-    pub restore_time: DateTime<Utc>,
-    pub size_bytes: u64,
-}
-
-/// The daily logical backup schedule.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Schedule {
-    pub enabled: bool,
-    /// Hour of the day in UTC.
-    pub hour: u8,
-    /// Every hour it runs, when the provider runs it several times a day.
-    pub hours: Vec<u8>,
-    pub next_run: Option<DateTime<Utc>>,
-    /// Whether the provider (Scalingo) runs it, rather than Tidemark.
-    pub kept_by_provider: bool,
-}
-
-/// One firewall rule of a Dedicated Resources database.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct FirewallRule {
-    pub id: String,
-    /// `custom` (a CIDR range with a label) or `managed` (a range the provider maintains).
-    pub kind: String,
-    pub cidr: Option<String>,
-    pub label: Option<String>,
-    pub range_id: Option<String>,
-    pub range_name: Option<String>,
-}
-
-/// A range the provider maintains.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ManagedRange {
-    pub id: String,
-    pub name: String,
-}
-
-/// A database's firewall: its rules and what can be added.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct FirewallView {
-    pub rules: Vec<FirewallRule>,
-    pub managed_ranges: Vec<ManagedRange>,
-    /// The most rules a database can have.
-    pub max_rules: usize,
+    pub firewall: Option<Firewall>,
 }
 
 /// What a restore reads, as the restore form sends it: `dump:<job id>` or `upload:<upload id>`
@@ -440,133 +223,25 @@ pub struct Reachability {
 }
 
 #[cfg(feature = "ssr")]
-mod from_core {
-    use super::*;
-    use tidemark_core::provider as core;
-
-    impl From<core::FirewallRule> for FirewallRule {
-        fn from(r: core::FirewallRule) -> Self {
-            FirewallRule {
-                id: r.id,
-                kind: match r.kind {
-                    core::FirewallRuleKind::Custom => "custom".into(),
-                    core::FirewallRuleKind::Managed => "managed".into(),
-                },
-                cidr: r.cidr,
-                label: r.label,
-                range_id: r.range_id,
-                range_name: r.range_name,
-            }
-        }
-    }
-
-    impl From<core::Firewall> for FirewallView {
-        fn from(f: core::Firewall) -> Self {
-            FirewallView {
-                rules: f.rules.into_iter().map(Into::into).collect(),
-                managed_ranges: f
-                    .managed_ranges
-                    .into_iter()
-                    .map(|m| ManagedRange {
-                        id: m.id,
-                        name: m.name,
-                    })
-                    .collect(),
-                max_rules: f.max_rules,
-            }
-        }
-    }
-
-    impl From<core::Database> for Database {
-        fn from(d: core::Database) -> Self {
-            Database {
-                id: d.id,
-                name: d.name,
-                provider: match d.provider {
-                    core::ProviderKind::Local => Provider::Local,
-                    core::ProviderKind::Scalingo => Provider::Scalingo,
-                },
-                hosting: match d.hosting {
-                    core::Hosting::Managed => Hosting::Managed,
-                    core::Hosting::External => Hosting::External,
-                    core::Hosting::ScalingoShared => Hosting::ScalingoShared,
-                    core::Hosting::ScalingoDedicated => Hosting::ScalingoDedicated,
-                },
-                engine: d.engine,
-                plan: d.plan,
-                main_database: d.main_database,
-                status: match d.status {
-                    core::DatabaseStatus::Running => DatabaseStatus::Running,
-                    core::DatabaseStatus::Stopped => DatabaseStatus::Stopped,
-                    core::DatabaseStatus::Unreachable => DatabaseStatus::Unreachable,
-                },
-                features: Features {
-                    pitr: d.features.pitr,
-                    scheduled_backups: d.features.scheduled_backups,
-                    manual_backups: d.features.manual_backups,
-                    dumps: d.features.dumps,
-                    firewall: d.features.firewall,
-                    timescaledb: d.features.timescaledb,
-                },
-            }
-        }
-    }
-
-    impl From<core::Backup> for Backup {
-        fn from(b: core::Backup) -> Self {
-            Backup {
-                id: b.id,
-                created_at: b.created_at,
-                finished_at: b.finished_at,
-                size_bytes: b.size_bytes,
-                status: match b.status {
-                    core::BackupStatus::Scheduled => BackupStatus::Scheduled,
-                    core::BackupStatus::Running => BackupStatus::Running,
-                    core::BackupStatus::Done => BackupStatus::Done,
-                    core::BackupStatus::Error => BackupStatus::Error,
-                },
-                method: match b.method {
-                    core::BackupMethod::PhysicalFull => BackupMethod::PhysicalFull,
-                    core::BackupMethod::PhysicalDifferential => BackupMethod::PhysicalDifferential,
-                    core::BackupMethod::PhysicalIncremental => BackupMethod::PhysicalIncremental,
-                    core::BackupMethod::Periodic => BackupMethod::Periodic,
-                    core::BackupMethod::Manual => BackupMethod::Manual,
-                },
-            }
-        }
-    }
-
-    impl From<tidemark_core::jobs::Job> for Job {
-        fn from(j: tidemark_core::jobs::Job) -> Self {
-            let download_url = format!("/api/v1/jobs/{}/artifact", j.id);
-            Job {
-                kind: j.kind.as_str().to_string(),
-                state: j.status.name().to_string(),
-                queued_at: j.status.queued_at(),
-                started_at: j.status.started_at(),
-                finished_at: j.status.finished_at(),
-                id: j.id.0,
-                database: j.database,
-                started_by: j.started_by,
-                params: j.params,
-                summary: j.summary,
-                artifact: j.artifact.map(|a| JobArtifact {
-                    file_name: a.file_name,
-                    size_bytes: a.size_bytes,
-                    download_url,
-                }),
-            }
-        }
-    }
-
-    impl From<core::PitrWindow> for PitrWindow {
-        fn from(w: core::PitrWindow) -> Self {
-            PitrWindow {
-                available: w.earliest.is_some() && w.latest.is_some(),
-                earliest: w.earliest,
-                latest: w.latest,
-                unavailable_reason: w.unavailable_reason,
-            }
+impl From<tidemark_core::jobs::Job> for Job {
+    fn from(j: tidemark_core::jobs::Job) -> Self {
+        let download_url = format!("/api/v1/jobs/{}/artifact", j.id);
+        Job {
+            kind: j.kind,
+            state: j.status.state(),
+            queued_at: j.status.queued_at(),
+            started_at: j.status.started_at(),
+            finished_at: j.status.finished_at(),
+            id: j.id.0,
+            database: j.database,
+            started_by: j.started_by,
+            params: j.params,
+            summary: j.summary,
+            artifact: j.artifact.map(|a| JobArtifact {
+                file_name: a.file_name,
+                size_bytes: a.size_bytes,
+                download_url,
+            }),
         }
     }
 }
@@ -675,11 +350,11 @@ mod tests {
         JobPage {
             job: Job {
                 id: "j".into(),
-                kind: "dump".into(),
+                kind: JobKind::Dump,
                 database: "demo".into(),
                 started_by: "ann".into(),
                 params: serde_json::Value::Null,
-                state: "running".into(),
+                state: JobState::Running,
                 queued_at: chrono::Utc::now(),
                 started_at: None,
                 finished_at: None,
@@ -711,12 +386,12 @@ mod tests {
         assert_eq!((p.log.len(), p.last_event), (1, 5));
         let done = LiveEventBody::Status {
             status: LiveStatus {
-                state: "succeeded".into(),
+                state: JobState::Succeeded,
                 reason: Some("Dumped 3 tables.".into()),
             },
         };
         assert!(p.fold(&event(6, done)), "the job's end");
-        assert_eq!(p.job.state, "succeeded");
+        assert_eq!(p.job.state, JobState::Succeeded);
         assert_eq!(p.job.summary.as_deref(), Some("Dumped 3 tables."));
         for seq in 7..7 + LOG_TAIL as u64 + 5 {
             p.fold(&event(seq, line()));

@@ -111,7 +111,7 @@ pub mod ssr {
         cx: &ServerContext,
         job_id: &tidemark_core::jobs::JobId,
     ) -> Result<Option<crate::model::JobPage>, ServerFnError> {
-        use crate::model::{JobPage, JobProgress, LiveEvent, LiveEventBody};
+        use crate::model::{JobPage, LiveEvent, LiveEventBody, Progress};
         let store = cx.jobs.store();
         let internal = |e: tidemark_core::store::StoreError| {
             tracing::error!(error = %e, "cannot read a job");
@@ -126,7 +126,7 @@ pub mod ssr {
             &job.status,
         );
         let last_event = events.last().map_or(0, |e| e.seq);
-        let mut progress: Option<JobProgress> = None;
+        let mut progress: Option<Progress> = None;
         let mut log = Vec::new();
         for e in events {
             // The same JSON the event stream sends, read the way the browser reads it.
@@ -238,7 +238,7 @@ pub async fn list_databases() -> Result<crate::model::DatabaseList, ServerFnErro
     let (cx, _) = ssr::signed_in()?;
     let (dbs, problems) = cx.catalog.listing().await;
     Ok(crate::model::DatabaseList {
-        databases: dbs.into_iter().map(Into::into).collect(),
+        databases: dbs,
         problems,
     })
 }
@@ -259,13 +259,7 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
                 )
                 .await
                 .map_err(ssr::schedule_error)?;
-                Some(crate::model::Schedule {
-                    enabled: state.enabled,
-                    hour: state.hour,
-                    hours: state.hours,
-                    next_run: state.next_run,
-                    kept_by_provider: state.kept_by_provider,
-                })
+                Some(state)
             } else {
                 None
             };
@@ -273,22 +267,13 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
                 .catalog
                 .safety_copies(&o.database.id)
                 .await
-                .map_err(ssr::user_error)?
-                .into_iter()
-                .map(|c| crate::model::SafetyCopy {
-                    id: c.id,
-                    created_at: c.created_at,
-                    restore_time: c.restore_time,
-                    size_bytes: c.size_bytes,
-                })
-                .collect();
+                .map_err(ssr::user_error)?;
             let firewall = if o.database.features.firewall {
                 Some(
                     cx.catalog
                         .firewall(&o.database.id)
                         .await
-                        .map_err(ssr::user_error)?
-                        .into(),
+                        .map_err(ssr::user_error)?,
                 )
             } else {
                 None
@@ -296,9 +281,9 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, ServerFn
             Ok(Some(BackupsTab {
                 firewall,
                 safety_copies,
-                database: o.database.into(),
-                window: o.window.into(),
-                backups: o.backups.into_iter().map(Into::into).collect(),
+                database: o.database,
+                window: o.window,
+                backups: o.backups,
                 schedule,
             }))
         }
@@ -651,6 +636,20 @@ pub async fn list_jobs(
     let (cx, _) = ssr::signed_in()?;
     let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
     let (database, state, kind) = (given(&database), given(&state), given(&kind));
+    let state = match state {
+        Some(s) => Some(
+            crate::model::JobState::parse(&s)
+                .ok_or_else(|| ServerFnError::new(format!("'{s}' is not a job's state.")))?,
+        ),
+        None => None,
+    };
+    let kind = match kind {
+        Some(k) => Some(
+            crate::model::JobKind::parse(&k)
+                .ok_or_else(|| ServerFnError::new(format!("'{k}' is not a kind of job.")))?,
+        ),
+        None => None,
+    };
     let jobs = cx
         .jobs
         .store()
@@ -663,8 +662,8 @@ pub async fn list_jobs(
     Ok(jobs
         .into_iter()
         .map(crate::model::Job::from)
-        .filter(|j| state.as_ref().is_none_or(|s| &j.state == s))
-        .filter(|j| kind.as_ref().is_none_or(|k| &j.kind == k))
+        .filter(|j| state.is_none_or(|s| j.state == s))
+        .filter(|j| kind.is_none_or(|k| j.kind == k))
         .take(limit.unwrap_or(100).min(500) as usize)
         .collect())
 }

@@ -117,7 +117,7 @@ async fn a_dump_job_writes_a_restorable_dump_with_progress_ending_at_the_total()
     let last = progress.last().unwrap();
     assert_eq!(last.total, Some(3));
     assert_eq!(last.done, 3);
-    assert_eq!(last.percent(), Some(100.0));
+    assert_eq!(last.per_mille(), Some(1000));
     assert_eq!(last.bytes, artifact.size_bytes);
     // Events are numbered 1, 2, 3... and the last says the job succeeded.
     assert!(

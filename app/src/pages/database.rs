@@ -11,7 +11,7 @@ use super::overview::StatusPill;
 use super::{LoadError, error_text};
 use crate::format;
 use crate::model::{
-    Backup, BackupMethod, BackupStatus, BackupsTab, FirewallView, Hosting, PitrWindow, Provider,
+    Backup, BackupMethod, BackupStatus, BackupsTab, Firewall, Hosting, PitrWindow, ProviderKind,
     RestoreFrom, SafetyCopy, Schedule, StagedDump,
 };
 use crate::server_fns::{
@@ -154,7 +154,7 @@ fn position(t: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> u64 
 #[component]
 fn PitrBlock(
     database: String,
-    provider: Provider,
+    provider: ProviderKind,
     window: PitrWindow,
     backups: Vec<Backup>,
     safety_copies: Vec<SafetyCopy>,
@@ -193,8 +193,8 @@ fn PitrBlock(
                 </div>
                 <p class="muted small">
                     {match provider {
-                        Provider::Local => "All times are in UTC. New changes join the window as the database archives them, at least once a minute while it is written to.",
-                        Provider::Scalingo => "All times are in UTC. Scalingo archives the database's changes continuously and reports this window.",
+                        ProviderKind::Local => "All times are in UTC. New changes join the window as the database archives them, at least once a minute while it is written to.",
+                        ProviderKind::Scalingo => "All times are in UTC. Scalingo archives the database's changes continuously and reports this window.",
                     }}
                 </p>
                 <PitrForm database provider earliest latest/>
@@ -258,18 +258,18 @@ fn SafetyCopies(
 #[component]
 fn PitrForm(
     database: String,
-    provider: Provider,
+    provider: ProviderKind,
     earliest: DateTime<Utc>,
     latest: DateTime<Utc>,
 ) -> impl IntoView {
     let action = ServerAction::<StartPitr>::new();
     follow_job(action);
     let (history, safety) = match provider {
-        Provider::Local => (
+        ProviderKind::Local => (
             "The backup history restarts: a new full backup is taken and the window begins again from it.",
             "The current data is set aside as a safety copy, kept until an admin discards it.",
         ),
-        Provider::Scalingo => (
+        ProviderKind::Scalingo => (
             "The window restarts from the restore: moments before it can no longer be restored.",
             "Scalingo keeps no copy of the current data. If you may need it, take a dump first (or, on Shared Resources, a manual backup).",
         ),
@@ -919,8 +919,8 @@ fn DedicatedBackupsNote() -> impl IntoView {
 
 /// What TimescaleDB changes about backups and restores.
 #[component]
-fn TimescaleNotes(provider: Provider) -> impl IntoView {
-    let platform = (provider == Provider::Scalingo).then(|| {
+fn TimescaleNotes(provider: ProviderKind) -> impl IntoView {
+    let platform = (provider == ProviderKind::Scalingo).then(|| {
         view! {
             <li>"A dump of this database cannot be restored into a Scalingo database by you: Scalingo's support does it. Point-in-time recovery and Scalingo's own backups are not affected."</li>
         }
@@ -944,7 +944,7 @@ fn TimescaleNotes(provider: Provider) -> impl IntoView {
 #[component]
 fn FirewallBlock(
     database: String,
-    firewall: FirewallView,
+    firewall: Firewall,
     added: ServerAction<AddFirewallRule>,
     removed: ServerAction<RemoveFirewallRule>,
 ) -> impl IntoView {
@@ -958,7 +958,7 @@ fn FirewallBlock(
         .rules
         .iter()
         .map(|r| {
-            let (what, label) = if r.kind == "managed" {
+            let (what, label) = if r.kind == crate::model::FirewallRuleKind::Managed {
                 (
                     r.range_name.clone().or(r.range_id.clone()).unwrap_or_default(),
                     "Maintained by Scalingo".to_string(),

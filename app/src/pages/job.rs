@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::{LoadError, error_text};
 use crate::format;
-use crate::model::{JobPage, JobProgress, LOG_TAIL, LiveEvent, LiveEventBody};
+use crate::model::{JobPage, JobState, LOG_TAIL, LiveEvent, LiveEventBody, Progress};
 use crate::server_fns::{CancelJob, ShareJob, load_job_page, load_shared_job};
 
 /// A job's page from its resource: live when there is a job, `missing` when there is none.
@@ -39,7 +39,7 @@ fn job_or(
                         let p = last_good.get_value().expect("checked just above");
                         // The job ended but its outcome could not be loaded: try again shortly.
                         #[cfg(feature = "hydrate")]
-                        if !matches!(p.job.state.as_str(), "queued" | "running") {
+                        if p.job.state.is_finished() {
                             set_timeout(move || page.refetch(), std::time::Duration::from_secs(3));
                         }
                         view! { <Live page=p seen on_finished=Callback::new(move |()| page.refetch())/> }.into_any()
@@ -89,26 +89,15 @@ pub fn SharedJobPage() -> impl IntoView {
     })
 }
 
-pub(crate) fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "dump" => "Dump",
-        "restore" => "Restore",
-        "backup" => "Backup",
-        "pitr_restore" => "Point-in-time restore",
-        "verification" => "Verification",
-        _ => "Job",
-    }
-}
-
-pub(crate) fn state_class(state: &str) -> &'static str {
+pub(crate) fn state_class(state: JobState) -> &'static str {
     match state {
-        "succeeded" => "pill pill-ok",
-        "failed" | "cancelled" | "interrupted" => "pill pill-bad",
-        _ => "pill pill-wait",
+        JobState::Succeeded => "pill pill-ok",
+        JobState::Failed | JobState::Cancelled | JobState::Interrupted => "pill pill-bad",
+        JobState::Queued | JobState::Running => "pill pill-wait",
     }
 }
 
-fn eta_text(p: &JobProgress) -> String {
+fn eta_text(p: &Progress) -> String {
     match p.eta_seconds {
         Some(s) if s < 60 => format!("about {s} s left"),
         Some(s) => format!("about {} min left", s.div_ceil(60)),
@@ -116,7 +105,7 @@ fn eta_text(p: &JobProgress) -> String {
     }
 }
 
-fn counts_text(p: &JobProgress) -> String {
+fn counts_text(p: &Progress) -> String {
     let mut parts = Vec::new();
     match p.total {
         Some(t) => parts.push(format!("{} of {t} {}", p.done, p.unit)),
@@ -191,22 +180,19 @@ fn Live(page: JobPage, seen: Callback<LiveEvent>, on_finished: Callback<()>) -> 
         events_url,
         shared,
     } = page;
-    let state = RwSignal::new(job.state.clone());
+    let state = RwSignal::new(job.state);
     let reason = RwSignal::new(job.summary.clone());
     let progress = RwSignal::new(progress);
     let log = RwSignal::new(log);
     // The number of the last event the page has, from the server's render or the stream: the
     // point it resumes from after a dropped connection.
     let last_seen = RwSignal::new(last_event);
-    let finished = move || !matches!(state.get().as_str(), "queued" | "running");
+    let finished = move || state.get().is_finished();
 
     #[cfg(feature = "hydrate")]
     {
         let url = events_url.clone();
-        if !matches!(
-            job.state.as_str(),
-            "succeeded" | "failed" | "cancelled" | "interrupted"
-        ) {
+        if !job.state.is_finished() {
             Effect::new(move |_| {
                 crate::live::follow(&url, last_event, move |e: LiveEvent| {
                     last_seen.set(e.seq);
@@ -221,7 +207,7 @@ fn Live(page: JobPage, seen: Callback<LiveEvent>, on_finished: Callback<()>) -> 
     #[cfg(not(feature = "hydrate"))]
     let _ = (last_event, on_finished, events_url, seen);
 
-    let title = format!("{} of {}", kind_label(&job.kind), job.database);
+    let title = format!("{} of {}", job.kind.label(), job.database);
     let artifact = job.artifact.clone();
     let per_mille = move || progress.get().and_then(|p| p.per_mille());
     view! {
@@ -241,7 +227,7 @@ fn Live(page: JobPage, seen: Callback<LiveEvent>, on_finished: Callback<()>) -> 
                     {(!job.started_by.is_empty()).then(|| format!(" by {}", job.started_by))}
                 </p>
             </div>
-            <span class=move || state_class(&state.get()) data-testid="job-state">{move || state.get()}</span>
+            <span class=move || state_class(state.get()) data-testid="job-state">{move || state.get().as_str()}</span>
         </div>
         <section class="block" aria-labelledby="progress-title">
             <h2 id="progress-title">"Progress"</h2>
@@ -309,14 +295,14 @@ fn Live(page: JobPage, seen: Callback<LiveEvent>, on_finished: Callback<()>) -> 
 )]
 fn apply(
     e: LiveEvent,
-    state: RwSignal<String>,
+    state: RwSignal<JobState>,
     reason: RwSignal<Option<String>>,
-    progress: RwSignal<Option<JobProgress>>,
+    progress: RwSignal<Option<Progress>>,
     log: RwSignal<Vec<String>>,
 ) -> bool {
     match e.body {
         LiveEventBody::Status { status } => {
-            let finished = !matches!(status.state.as_str(), "queued" | "running");
+            let finished = status.state.is_finished();
             state.set(status.state);
             if status.reason.is_some() {
                 reason.set(status.reason);

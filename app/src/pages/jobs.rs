@@ -5,21 +5,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::job::{kind_label, state_class};
+use super::job::state_class;
 use super::{LoadError, error_text};
 use crate::format;
-use crate::model::Job;
+use crate::model::{Job, JobKind, JobState};
 use crate::server_fns::list_jobs;
 
-const STATES: [&str; 6] = [
-    "queued",
-    "running",
-    "succeeded",
-    "failed",
-    "cancelled",
-    "interrupted",
+const KINDS: [JobKind; 4] = [
+    JobKind::Backup,
+    JobKind::Dump,
+    JobKind::Restore,
+    JobKind::PitrRestore,
 ];
-const KINDS: [&str; 4] = ["backup", "dump", "restore", "pitr_restore"];
 
 /// A table of jobs; `with_database` adds the column when jobs of several databases are shown.
 #[component]
@@ -35,13 +32,13 @@ pub fn JobTable(jobs: Vec<Job>, with_database: bool) -> impl IntoView {
             });
             view! {
                 <tr data-testid="job-row" data-job-id=j.id.clone()>
-                    <td data-label="Job"><a href=href>{kind_label(&j.kind)}</a></td>
+                    <td data-label="Job"><a href=href>{j.kind.label()}</a></td>
                     {db}
                     <td data-label="Queued">
                         <time datetime=format::iso(&j.queued_at) title=format::utc(&j.queued_at)>{format::ago(&j.queued_at, &now)}</time>
                     </td>
                     <td data-label="By">{j.started_by.clone()}</td>
-                    <td data-label="State"><span class=state_class(&j.state)>{j.state.clone()}</span></td>
+                    <td data-label="State"><span class=state_class(j.state)>{j.state.as_str()}</span></td>
                     <td data-label="Outcome" class="summary">{j.summary.clone().unwrap_or_default()}</td>
                 </tr>
             }
@@ -86,12 +83,12 @@ pub fn JobsPage() -> impl IntoView {
             <label for="f-state">"State"</label>
             <select id="f-state" name="state">
                 {option("", "any".into(), "state")}
-                {STATES.map(|s| option(s, s.to_string(), "state")).collect_view()}
+                {JobState::ALL.map(|s| option(s.as_str(), s.as_str().to_string(), "state")).collect_view()}
             </select>
             <label for="f-kind">"Kind"</label>
             <select id="f-kind" name="kind">
                 {option("", "any".into(), "kind")}
-                {KINDS.map(|k| option(k, kind_label(k).to_string(), "kind")).collect_view()}
+                {KINDS.map(|k| option(k.as_str(), k.label().to_string(), "kind")).collect_view()}
             </select>
             <button class="button" type="submit">"Filter"</button>
         </form>

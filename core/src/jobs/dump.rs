@@ -133,19 +133,8 @@ pub async fn count_tables(target: &ConnTarget) -> anyhow::Result<u64> {
     Ok(u64::try_from(n).unwrap_or_default())
 }
 
-/// "38 MB", for summaries.
-pub fn human_size(bytes: u64) -> String {
-    let mb = bytes as f64 / 1_000_000.0;
-    if bytes < 1_000 {
-        format!("{bytes} B")
-    } else if mb < 1.0 {
-        format!("{:.0} kB", bytes as f64 / 1_000.0)
-    } else if mb < 10.0 {
-        format!("{mb:.1} MB")
-    } else {
-        format!("{mb:.0} MB")
-    }
-}
+/// "38 MB", for summaries: the same words the pages use.
+pub use tidemark_types::units::size as human_size;
 
 /// Runs pg_dump; progress counts tables and bytes written.
 pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome> {

@@ -18,6 +18,6 @@ pub mod upload_sweep;
 
 pub use events::{EventBody, JobEvent, ProgressView, as_of_record};
 pub use hub::{EventHub, Subscription};
-pub use model::{Artifact, Job, JobEnd, JobId, JobKind, JobStatus};
+pub use model::{Artifact, Job, JobEnd, JobId, JobKind, JobState, JobStatus};
 pub use progress::Progress;
 pub use runner::{JobContext, JobError, JobRequest, JobRunner, Work, WorkOutcome};

@@ -38,44 +38,7 @@ impl std::fmt::Display for JobId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    Dump,
-    Restore,
-    Backup,
-    PitrRestore,
-    Verification,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Dump => "dump",
-            JobKind::Restore => "restore",
-            JobKind::Backup => "backup",
-            JobKind::PitrRestore => "pitr_restore",
-            JobKind::Verification => "verification",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            JobKind::Dump,
-            JobKind::Restore,
-            JobKind::Backup,
-            JobKind::PitrRestore,
-            JobKind::Verification,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-
-    /// Jobs that overwrite a database: one at a time per database.
-    pub fn is_destructive(self) -> bool {
-        matches!(self, JobKind::Restore | JobKind::PitrRestore)
-    }
-}
+pub use tidemark_types::{JobKind, JobState};
 
 /// Where a job is in its life. A running job cannot exist without its start time, nor a finished
 /// one without its end.
@@ -114,19 +77,24 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    pub fn name(&self) -> &'static str {
+    /// The state without its times, as the pages and the API speak of it.
+    pub fn state(&self) -> JobState {
         match self {
-            JobStatus::Queued { .. } => "queued",
-            JobStatus::Running { .. } => "running",
-            JobStatus::Succeeded { .. } => "succeeded",
-            JobStatus::Failed { .. } => "failed",
-            JobStatus::Cancelled { .. } => "cancelled",
-            JobStatus::Interrupted { .. } => "interrupted",
+            JobStatus::Queued { .. } => JobState::Queued,
+            JobStatus::Running { .. } => JobState::Running,
+            JobStatus::Succeeded { .. } => JobState::Succeeded,
+            JobStatus::Failed { .. } => JobState::Failed,
+            JobStatus::Cancelled { .. } => JobState::Cancelled,
+            JobStatus::Interrupted { .. } => JobState::Interrupted,
         }
     }
 
+    pub fn name(&self) -> &'static str {
+        self.state().as_str()
+    }
+
     pub fn is_finished(&self) -> bool {
-        !matches!(self, JobStatus::Queued { .. } | JobStatus::Running { .. })
+        self.state().is_finished()
     }
 
     pub fn queued_at(&self) -> DateTime<Utc> {

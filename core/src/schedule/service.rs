@@ -2,7 +2,6 @@
 //! scheduler for its own databases, by the provider for Scalingo's.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use super::daily::{DailySchedule, ScheduleError, next_run, validate_hour};
 use crate::auth::{Action, Denied, Principal};
@@ -10,20 +9,8 @@ use crate::catalog::Catalog;
 use crate::provider::{Database, ProviderError};
 use crate::store::{Store, StoreError};
 
-/// A schedule as people see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScheduleState {
-    pub enabled: bool,
-    /// The hour of the day (UTC) the backup starts.
-    pub hour: u8,
-    /// Every hour it runs, when the provider runs it several times a day.
-    pub hours: Vec<u8>,
-    pub next_run: Option<DateTime<Utc>>,
-    /// The slot of the last scheduled backup Tidemark started; unknown for a provider's schedule.
-    pub last_run: Option<DateTime<Utc>>,
-    /// Whether the provider (Scalingo) runs it, rather than Tidemark.
-    pub kept_by_provider: bool,
-}
+/// The schedule as it stands, the same noun the pages and the API speak.
+pub use tidemark_types::Schedule as ScheduleState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleChangeError {

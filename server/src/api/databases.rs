@@ -31,7 +31,7 @@ pub async fn health() -> Json<Health> {
               (status = 503, description = "A provider did not answer", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Database>>, ApiError> {
     let dbs = state.catalog.databases().await?;
-    Ok(Json(dbs.into_iter().map(Into::into).collect()))
+    Ok(Json(dbs))
 }
 
 /// One database.
@@ -43,7 +43,7 @@ pub async fn get_one(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<Database>, ApiError> {
-    Ok(Json(state.catalog.database(&db).await?.into()))
+    Ok(Json(state.catalog.database(&db).await?))
 }
 
 /// The database's backups, newest first.
@@ -56,7 +56,7 @@ pub async fn backups(
     Path(db): Path<String>,
 ) -> Result<Json<Vec<Backup>>, ApiError> {
     let list = state.catalog.backups(&db).await?;
-    Ok(Json(list.into_iter().map(Into::into).collect()))
+    Ok(Json(list))
 }
 
 /// The span of time a point-in-time restore can target, in UTC.
@@ -68,5 +68,5 @@ pub async fn pitr(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<PitrWindow>, ApiError> {
-    Ok(Json(state.catalog.pitr_window(&db).await?.into()))
+    Ok(Json(state.catalog.pitr_window(&db).await?))
 }

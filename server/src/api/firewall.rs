@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tidemark_app::model::{FirewallRule, FirewallView, Reachability};
+use tidemark_app::model::{Firewall, FirewallRule, Reachability};
 use tidemark_core::auth::Action;
 use tidemark_core::jobs::preflight::reachability;
 use tidemark_core::provider::NewFirewallRule;
@@ -55,14 +55,14 @@ impl RuleBody {
 /// The rules and the managed ranges a rule can name.
 #[utoipa::path(get, path = "/api/v1/databases/{db}/firewall-rules", tag = "firewall",
     params(("db" = String, Path, description = "The database's id")),
-    responses((status = 200, description = "The rules", body = FirewallView),
+    responses((status = 200, description = "The rules", body = Firewall),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "This database has no firewall here", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Path(db): Path<String>,
-) -> Result<Json<FirewallView>, ApiError> {
-    Ok(Json(state.catalog.firewall(&db).await?.into()))
+) -> Result<Json<Firewall>, ApiError> {
+    Ok(Json(state.catalog.firewall(&db).await?))
 }
 
 /// Adds a rule. It takes a couple of minutes to apply on Scalingo's side.
@@ -98,7 +98,7 @@ pub async fn add(
             if result.is_ok() { "ok" } else { "refused" },
         )
         .await;
-    let rule: FirewallRule = result?.into();
+    let rule: FirewallRule = result?;
     Ok((StatusCode::CREATED, Json(rule)).into_response())
 }
 

@@ -4,43 +4,15 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use tidemark_core::schedule::service::{self, ScheduleChangeError, ScheduleState};
+use chrono::Utc;
+use serde::Deserialize;
+use tidemark_core::schedule::service::{self, ScheduleChangeError};
+use tidemark_types::Schedule;
 
 use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
 use crate::state::AppState;
 use tidemark_core::auth::Action;
-
-/// A database's daily backup schedule.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ScheduleView {
-    pub enabled: bool,
-    /// The hour of the day, in UTC, when the backup starts (0 to 23).
-    pub hour: u8,
-    /// Every hour of the day (UTC) a backup starts; several only when the provider set them.
-    pub hours: Vec<u8>,
-    /// When the next scheduled backup starts; null when the schedule is off.
-    pub next_run: Option<DateTime<Utc>>,
-    /// The slot of the last scheduled backup Tidemark started.
-    pub last_run: Option<DateTime<Utc>>,
-    /// Whether the provider (Scalingo) runs the schedule rather than Tidemark.
-    pub kept_by_provider: bool,
-}
-
-impl From<ScheduleState> for ScheduleView {
-    fn from(s: ScheduleState) -> Self {
-        Self {
-            enabled: s.enabled,
-            hour: s.hour,
-            hours: s.hours,
-            next_run: s.next_run,
-            last_run: s.last_run,
-            kept_by_provider: s.kept_by_provider,
-        }
-    }
-}
 
 /// A change of schedule; a field left out keeps its value.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -76,22 +48,22 @@ impl From<ScheduleChangeError> for ApiError {
 /// The daily backup schedule and its next run.
 #[utoipa::path(get, path = "/api/v1/databases/{db}/schedule", tag = "backups",
     params(("db" = String, Path, description = "The database's id")),
-    responses((status = 200, description = "The schedule", body = ScheduleView),
+    responses((status = 200, description = "The schedule", body = Schedule),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "This database has no schedule", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(db): Path<String>,
-) -> Result<Json<ScheduleView>, ApiError> {
+) -> Result<Json<Schedule>, ApiError> {
     let s = service::read(&state.catalog, state.jobs.store(), &db, Utc::now()).await?;
-    Ok(Json(s.into()))
+    Ok(Json(s))
 }
 
 /// Turns the daily backup on or off, or moves its hour (UTC).
 #[utoipa::path(put, path = "/api/v1/databases/{db}/schedule", tag = "backups",
     params(("db" = String, Path, description = "The database's id")),
     request_body = ScheduleBody,
-    responses((status = 200, description = "The new schedule", body = ScheduleView),
+    responses((status = 200, description = "The new schedule", body = Schedule),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "An invalid hour, or no schedule here", body = ErrorBody)))]
 pub async fn put(
@@ -99,7 +71,7 @@ pub async fn put(
     actor: Actor,
     Path(db): Path<String>,
     body: Result<Json<ScheduleBody>, JsonRejection>,
-) -> Result<Json<ScheduleView>, ApiError> {
+) -> Result<Json<Schedule>, ApiError> {
     let body = json_body(body, "a schedule")?;
     actor
         .may(state.jobs.store(), Action::ChangeSchedule, Some(&db))
@@ -128,5 +100,5 @@ pub async fn put(
             "ok",
         )
         .await;
-    Ok(Json(s.into()))
+    Ok(Json(s))
 }

@@ -1,0 +1,19 @@
+//! The nouns every side of Tidemark speaks (the browser, core, the REST API): serde and chrono
+//! only, so they compile to wasm as they are.
+
+mod backup;
+mod database;
+mod firewall;
+mod job;
+mod pitr;
+mod progress;
+mod schedule;
+pub mod units;
+
+pub use backup::{Backup, BackupMethod, BackupStatus, SafetyCopy};
+pub use database::{Database, DatabaseStatus, Features, Hosting, ProviderKind};
+pub use firewall::{Firewall, FirewallRule, FirewallRuleKind, ManagedRange, NewFirewallRule};
+pub use job::{JobKind, JobState};
+pub use pitr::PitrWindow;
+pub use progress::Progress;
+pub use schedule::{ProviderSchedule, Schedule};
