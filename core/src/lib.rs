@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod jobs;
+pub mod ops;
 pub mod periodic;
 pub mod pgtools;
 pub mod provider;

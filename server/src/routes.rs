@@ -44,17 +44,17 @@ static HASHED: std::sync::LazyLock<bool> = std::sync::LazyLock::new(crate::start
 
 pub fn router(state: AppState) -> Router {
     let context = ServerContext {
-        catalog: state.catalog.clone(),
-        jobs: state.jobs.clone(),
-        config: state.config.clone(),
+        catalog: state.tm.catalog.clone(),
+        jobs: state.tm.jobs.clone(),
+        config: state.tm.config.clone(),
     };
     let page_context = context.clone();
     let options = state.leptos_options.clone();
-    let sessions = SessionManagerLayer::new(auth::StateSessions(state.jobs.store().clone()))
+    let sessions = SessionManagerLayer::new(auth::StateSessions(state.tm.jobs.store().clone()))
         .with_name("tidemark_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.config.https)
+        .with_secure(state.tm.config.https)
         .with_expiry(Expiry::OnInactivity(Duration::seconds(
             auth::IDLE_EXPIRY_SECONDS,
         )));

@@ -207,8 +207,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let catalog = Catalog::new(providers);
     let listen = config.listen;
     let state = AppState::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS);
-    let jobs = state.jobs.clone();
-    let (state_catalog, state_config) = (state.catalog.clone(), state.config.clone());
+    let jobs = state.tm.jobs.clone();
+    let (state_catalog, state_config) = (state.tm.catalog.clone(), state.tm.config.clone());
     let uploads_root = state_config.artifacts_dir();
     let interrupted = jobs.recover().await?;
     if interrupted > 0 {

@@ -4,22 +4,19 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use tidemark_core::clock::{Clock, SystemClock};
-use tidemark_core::jobs::{EventHub, JobRunner};
+use tidemark_core::clock::Clock;
+use tidemark_core::ops::Tidemark;
 use tidemark_core::store::Store;
 use tidemark_core::{Catalog, Config};
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub config: Arc<Config>,
-    pub catalog: Catalog,
-    pub jobs: Arc<JobRunner>,
+    /// Everything the operations work with; the pages get the same handle.
+    pub tm: Arc<Tidemark>,
     pub login_throttle: Arc<crate::auth::LoginThrottle>,
     /// Live event streams open now, per user and per share link.
     pub streams: Arc<StreamLimits>,
-    /// Where "now" comes from for session expiry; tests move it by hand.
-    pub clock: Arc<dyn Clock>,
 }
 
 /// Counts what is open per key, up to a limit.
@@ -75,21 +72,26 @@ impl Drop for StreamPermit {
 impl AppState {
     /// The shared state for a configuration, its providers and its state database.
     pub fn new(config: Config, catalog: Catalog, store: Store, max_concurrent_jobs: usize) -> Self {
+        Self::with(Tidemark::new(config, catalog, store, max_concurrent_jobs))
+    }
+
+    /// The shared state around an operations handle.
+    pub fn with(tm: Tidemark) -> Self {
         Self {
-            leptos_options: crate::startup::leptos_options(&config),
-            config: Arc::new(config),
-            catalog,
-            jobs: Arc::new(JobRunner::new(EventHub::new(store), max_concurrent_jobs)),
+            leptos_options: crate::startup::leptos_options(&tm.config),
+            tm: Arc::new(tm),
             login_throttle: Arc::default(),
             streams: Arc::default(),
-            clock: Arc::new(SystemClock),
         }
     }
 
     /// The same state with another clock, for tests of time-based rules.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        let tm = (*self.tm).clone().with_clock(clock);
+        Self {
+            tm: Arc::new(tm),
+            ..self
+        }
     }
 }
 

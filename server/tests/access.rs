@@ -829,9 +829,9 @@ async fn server_functions_refuse_the_anonymous_even_past_the_middleware() {
     let Served { state, t, .. } = serve().await;
     // The server functions alone, with no authentication in front: each must still ask.
     let cx = ServerContext {
-        catalog: state.catalog.clone(),
-        jobs: state.jobs.clone(),
-        config: state.config.clone(),
+        catalog: state.tm.catalog.clone(),
+        jobs: state.tm.jobs.clone(),
+        config: state.tm.config.clone(),
     };
     let app = axum::Router::new().route(
         "/_fn/{*name}",

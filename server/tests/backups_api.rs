@@ -212,7 +212,7 @@ async fn a_manual_backup_is_listed_downloaded_and_restores() {
         assert_eq!(body["error"]["code"], "backup_not_found");
     }
 
-    state.jobs.shutdown().await;
+    state.tm.jobs.shutdown().await;
     t.stop().await;
 }
 

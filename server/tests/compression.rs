@@ -59,6 +59,6 @@ async fn pages_are_compressed_but_event_streams_and_archives_are_not() {
         .unwrap();
     assert_eq!(part.status(), 206);
     assert_eq!(&part.bytes().await.unwrap()[..], b"PGDMP");
-    s.state.jobs.shutdown().await;
+    s.state.tm.jobs.shutdown().await;
     s.t.stop().await;
 }

@@ -371,6 +371,6 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         "the cluster password leaked"
     );
 
-    s.state.jobs.shutdown().await;
+    s.state.tm.jobs.shutdown().await;
     s.t.stop().await;
 }

@@ -134,12 +134,12 @@ async fn live_streams_are_bounded_per_user_and_per_link_and_leave_no_channel() {
         assert!(text.contains("\"state\":\"succeeded\""), "{text}");
     }
     for _ in 0..50 {
-        if s.state.jobs.hub().channel_count() == 0 {
+        if s.state.tm.jobs.hub().channel_count() == 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(s.state.jobs.hub().channel_count(), 0);
+    assert_eq!(s.state.tm.jobs.hub().channel_count(), 0);
     assert_eq!(s.state.streams.count("user:admin-test"), 0);
     s.t.stop().await;
 }

@@ -87,7 +87,7 @@ pub async fn change_password(
     b: Result<Json<PasswordBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let b = json_body(b, "a password change")?;
-    accounts::change_password(state.jobs.store(), &acting(&actor), &b.current, &b.new).await?;
+    accounts::change_password(state.tm.jobs.store(), &acting(&actor), &b.current, &b.new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -99,7 +99,7 @@ pub async fn users(
     State(state): State<AppState>,
     actor: Actor,
 ) -> Result<Json<Vec<UserRow>>, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor.may(store, Action::ManageUsers, None).await?;
     Ok(Json(
         store.users().await?.into_iter().map(Into::into).collect(),
@@ -139,7 +139,7 @@ pub async fn create_user(
     let b = json_body(b, "a new user")?;
     let role = parse_role("role", &b.role)?;
     let password = accounts::add_user(
-        state.jobs.store(),
+        state.tm.jobs.store(),
         &acting(&actor),
         &b.name,
         role,
@@ -182,7 +182,7 @@ pub async fn change_user(
         .map(|r| parse_role("role", r))
         .transpose()?;
     let disable = b.disabled == Some(true);
-    accounts::change_user(state.jobs.store(), &acting(&actor), &name, role, disable).await?;
+    accounts::change_user(state.tm.jobs.store(), &acting(&actor), &name, role, disable).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -200,7 +200,7 @@ pub async fn tokens(
     actor: Actor,
     Query(q): Query<TokensQuery>,
 ) -> Result<Json<Vec<TokenRow>>, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     let all = q.all == Some(true);
     if all {
         actor.may(store, Action::ManageUsers, None).await?;
@@ -252,7 +252,7 @@ pub async fn create_token(
         .map(|r| parse_role("role", r))
         .transpose()?;
     let (id, role, token) =
-        accounts::create_token(state.jobs.store(), &acting(&actor), &b.label, role).await?;
+        accounts::create_token(state.tm.jobs.store(), &acting(&actor), &b.label, role).await?;
     let created = CreatedToken {
         id,
         label: b.label.trim().into(),
@@ -272,7 +272,7 @@ pub async fn revoke_token(
     actor: Actor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    accounts::revoke_token(state.jobs.store(), &acting(&actor), id).await?;
+    accounts::revoke_token(state.tm.jobs.store(), &acting(&actor), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -291,7 +291,7 @@ pub async fn audit(
     actor: Actor,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditRow>>, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor.may(store, Action::ReadAudit, None).await?;
     let limit = q.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {

@@ -56,18 +56,18 @@ pub async fn create(
     Path(db): Path<String>,
 ) -> Result<Response, ApiError> {
     actor
-        .may(state.jobs.store(), Action::ManualBackup, Some(&db))
+        .may(state.tm.jobs.store(), Action::ManualBackup, Some(&db))
         .await?;
     let result = start_backup(
-        &state.jobs,
-        &state.catalog,
-        &state.config,
+        &state.tm.jobs,
+        &state.tm.catalog,
+        &state.tm.config,
         &db,
         BackupMethod::Manual,
         &actor.principal,
     )
     .await;
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor
         .audit_result(
             store,
@@ -92,7 +92,7 @@ pub async fn download(
     Path((db, backup)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let database = state.catalog.database(&db).await?;
+    let database = state.tm.catalog.database(&db).await?;
     let not_found = || {
         let physical = backup.ends_with('F') || backup.ends_with('D') || backup.ends_with('I');
         ApiError::new(
@@ -122,13 +122,14 @@ pub async fn download(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     if let Some(archive) = state
+        .tm
         .catalog
         .open_archive(&database.id, &backup, range.as_deref())
         .await?
     {
         return Ok(super::files::stream(archive));
     }
-    let (record, path) = find_archive(state.jobs.store(), &state.config, &database.id, &backup)
+    let (record, path) = find_archive(state.tm.jobs.store(), &state.tm.config, &database.id, &backup)
         .await?
         .ok_or_else(not_found)?;
     super::files::serve(&path, &record.file_name, request)
@@ -150,12 +151,12 @@ pub async fn stage(
     Path((db, backup)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     actor
-        .may(state.jobs.store(), Action::Upload, Some(&db))
+        .may(state.tm.jobs.store(), Action::Upload, Some(&db))
         .await?;
     let up = stage_backup(
-        &state.catalog,
-        state.jobs.store(),
-        &state.config,
+        &state.tm.catalog,
+        state.tm.jobs.store(),
+        &state.tm.config,
         &db,
         &actor.principal,
         &backup,

@@ -30,7 +30,7 @@ pub async fn health() -> Json<Health> {
     responses((status = 200, description = "All databases", body = [Database]),
               (status = 503, description = "A provider did not answer", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Database>>, ApiError> {
-    let dbs = state.catalog.databases().await?;
+    let dbs = state.tm.catalog.databases().await?;
     Ok(Json(dbs))
 }
 
@@ -43,7 +43,7 @@ pub async fn get_one(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<Database>, ApiError> {
-    Ok(Json(state.catalog.database(&db).await?))
+    Ok(Json(state.tm.catalog.database(&db).await?))
 }
 
 /// The database's backups, newest first.
@@ -55,7 +55,7 @@ pub async fn backups(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<Vec<Backup>>, ApiError> {
-    let list = state.catalog.backups(&db).await?;
+    let list = state.tm.catalog.backups(&db).await?;
     Ok(Json(list))
 }
 
@@ -68,5 +68,5 @@ pub async fn pitr(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<PitrWindow>, ApiError> {
-    Ok(Json(state.catalog.pitr_window(&db).await?))
+    Ok(Json(state.tm.catalog.pitr_window(&db).await?))
 }

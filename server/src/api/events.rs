@@ -153,6 +153,7 @@ pub async fn shared_stream(
 ) -> Result<Response, ApiError> {
     let hash = tidemark_core::auth::hash_token(&token);
     let link = state
+        .tm
         .jobs
         .store()
         .live_share_link(&hash, chrono::Utc::now())
@@ -180,7 +181,7 @@ async fn follow_job(
     permit: StreamPermit,
 ) -> Result<Response, ApiError> {
     let job_id = parse_id(id)?;
-    let hub = state.jobs.hub().clone();
+    let hub = state.tm.jobs.hub().clone();
     // Subscribe before reading the store, so that nothing falls between the two. Should this
     // request end while it reads, dropping the subscription drops its channel too.
     let sub = hub.subscribe(&job_id);

@@ -62,7 +62,7 @@ pub async fn list(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<Firewall>, ApiError> {
-    Ok(Json(state.catalog.firewall(&db).await?))
+    Ok(Json(state.tm.catalog.firewall(&db).await?))
 }
 
 /// Adds a rule. It takes a couple of minutes to apply on Scalingo's side.
@@ -81,17 +81,17 @@ pub async fn add(
 ) -> Result<Response, ApiError> {
     let body = json_body(body, "a firewall rule")?;
     actor
-        .may(state.jobs.store(), Action::ChangeFirewall, Some(&db))
+        .may(state.tm.jobs.store(), Action::ChangeFirewall, Some(&db))
         .await?;
     let rule = body.rule()?;
     let what = match &rule {
         NewFirewallRule::Custom { cidr, label } => format!("add {cidr} ({})", label.trim()),
         NewFirewallRule::Managed { range_id } => format!("add {range_id}"),
     };
-    let result = state.catalog.add_firewall_rule(&db, rule).await;
+    let result = state.tm.catalog.add_firewall_rule(&db, rule).await;
     actor
         .audit(
-            state.jobs.store(),
+            state.tm.jobs.store(),
             Action::ChangeFirewall,
             Some(&db),
             Some(&what),
@@ -114,12 +114,12 @@ pub async fn remove(
     Path((db, rule)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     actor
-        .may(state.jobs.store(), Action::ChangeFirewall, Some(&db))
+        .may(state.tm.jobs.store(), Action::ChangeFirewall, Some(&db))
         .await?;
-    let result = state.catalog.remove_firewall_rule(&db, &rule).await;
+    let result = state.tm.catalog.remove_firewall_rule(&db, &rule).await;
     actor
         .audit(
-            state.jobs.store(),
+            state.tm.jobs.store(),
             Action::ChangeFirewall,
             Some(&db),
             Some(&format!("remove {rule}")),
@@ -139,8 +139,8 @@ pub async fn reachable(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<Reachability>, ApiError> {
-    let database = state.catalog.database(&db).await?;
-    let target = state.catalog.connection(&database.id).await?;
+    let database = state.tm.catalog.database(&db).await?;
+    let target = state.tm.catalog.connection(&database.id).await?;
     let check = reachability(&target, database.features.firewall).await;
     Ok(Json(Reachability {
         reachable: check.ok,

@@ -65,6 +65,7 @@ impl From<tidemark_core::store::StoreError> for ApiError {
 /// The job with this id from the URL, or a 404.
 async fn load(state: &AppState, id: &str) -> Result<tidemark_core::jobs::Job, ApiError> {
     state
+        .tm
         .jobs
         .store()
         .job(&parse_id(id)?)
@@ -92,12 +93,12 @@ pub async fn start_dump_job(
     actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Response, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor.may(store, Action::Dump, Some(&db)).await?;
     let result = start_dump(
-        &state.jobs,
-        &state.catalog,
-        &state.config,
+        &state.tm.jobs,
+        &state.tm.catalog,
+        &state.tm.config,
         &db,
         &actor.principal,
     )
@@ -140,6 +141,7 @@ pub async fn list(
         return Err(e);
     }
     let jobs = state
+        .tm
         .jobs
         .store()
         .jobs(q.database.as_deref(), limit)
@@ -170,9 +172,9 @@ pub async fn cancel(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor.may(store, Action::CancelJob, None).await?;
-    let result = state.jobs.cancel(&parse_id(&id)?).await;
+    let result = state.tm.jobs.cancel(&parse_id(&id)?).await;
     let db = result.as_ref().ok().map(|j| j.database.clone());
     actor
         .audit_result(
@@ -208,7 +210,7 @@ pub async fn artifact(
             ),
         ));
     };
-    let path = artifact_path(&state.config.artifacts_dir(), &job_id);
+    let path = artifact_path(&state.tm.config.artifacts_dir(), &job_id);
     super::files::serve(&path, &artifact.file_name, request)
         .await?
         .ok_or_else(|| {
@@ -309,11 +311,11 @@ pub async fn preflight(
         RestoreTarget::InPlace => Action::RestoreInPlace,
         RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
     };
-    actor.may(state.jobs.store(), action, Some(&db)).await?;
+    actor.may(state.tm.jobs.store(), action, Some(&db)).await?;
     let checks = preflight_restore(
-        &state.jobs,
-        &state.catalog,
-        &state.config,
+        &state.tm.jobs,
+        &state.tm.catalog,
+        &state.tm.config,
         &db,
         &actor.principal,
         request,
@@ -392,17 +394,17 @@ pub async fn start_restore_job(
         RestoreTarget::InPlace => Action::RestoreInPlace,
         RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
     };
-    actor.may(state.jobs.store(), action, Some(&db)).await?;
+    actor.may(state.tm.jobs.store(), action, Some(&db)).await?;
     let result = start_restore(
-        &state.jobs,
-        &state.catalog,
-        &state.config,
+        &state.tm.jobs,
+        &state.tm.catalog,
+        &state.tm.config,
         &db,
         &actor.principal,
         request,
     )
     .await;
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor
         .audit_result(store, action, Some(&db), &result.as_ref().map(|j| &j.id))
         .await;
@@ -458,14 +460,14 @@ pub async fn upload(
     use futures_util::TryStreamExt;
     use tidemark_core::jobs::upload::receive;
     actor
-        .may(state.jobs.store(), Action::Upload, Some(&db))
+        .may(state.tm.jobs.store(), Action::Upload, Some(&db))
         .await?;
-    state.catalog.database(&db).await?;
+    state.tm.catalog.database(&db).await?;
     let reader =
         tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
     let up = receive(
-        &state.config.artifacts_dir(),
-        &tidemark_core::jobs::upload::UploadLimits::from_max(state.config.max_upload_bytes),
+        &state.tm.config.artifacts_dir(),
+        &tidemark_core::jobs::upload::UploadLimits::from_max(state.tm.config.max_upload_bytes),
         reader,
     )
     .await

@@ -70,15 +70,15 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let body = super::error::json_body(body, "a point-in-time restore request")?;
     actor
-        .may(state.jobs.store(), Action::PitrRestore, Some(&db))
+        .may(state.tm.jobs.store(), Action::PitrRestore, Some(&db))
         .await?;
     let request = PitrRequest {
         restore_time: body.restore_time,
         confirm: body.confirm,
     };
     let result =
-        start_pitr_restore(&state.jobs, &state.catalog, &db, request, &actor.principal).await;
-    let store = state.jobs.store();
+        start_pitr_restore(&state.tm.jobs, &state.tm.catalog, &db, request, &actor.principal).await;
+    let store = state.tm.jobs.store();
     actor
         .audit_result(
             store,
@@ -99,7 +99,7 @@ pub async fn safety_copies(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<Vec<SafetyCopyView>>, ApiError> {
-    let copies = state.catalog.safety_copies(&db).await?;
+    let copies = state.tm.catalog.safety_copies(&db).await?;
     Ok(Json(
         copies
             .into_iter()
@@ -124,11 +124,11 @@ pub async fn discard(
     actor: Actor,
     Path((db, copy)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor
         .may(store, Action::DiscardSafetyCopy, Some(&db))
         .await?;
-    if state.catalog.discard_safety_copy(&db, &copy).await? {
+    if state.tm.catalog.discard_safety_copy(&db, &copy).await? {
         actor
             .audit(
                 store,

@@ -55,7 +55,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(db): Path<String>,
 ) -> Result<Json<Schedule>, ApiError> {
-    let s = service::read(&state.catalog, state.jobs.store(), &db, Utc::now()).await?;
+    let s = service::read(&state.tm.catalog, state.tm.jobs.store(), &db, Utc::now()).await?;
     Ok(Json(s))
 }
 
@@ -74,11 +74,11 @@ pub async fn put(
 ) -> Result<Json<Schedule>, ApiError> {
     let body = json_body(body, "a schedule")?;
     actor
-        .may(state.jobs.store(), Action::ChangeSchedule, Some(&db))
+        .may(state.tm.jobs.store(), Action::ChangeSchedule, Some(&db))
         .await?;
     let s = service::change(
-        &state.catalog,
-        state.jobs.store(),
+        &state.tm.catalog,
+        state.tm.jobs.store(),
         &db,
         body.enabled,
         body.hour,
@@ -93,7 +93,7 @@ pub async fn put(
     );
     actor
         .audit(
-            state.jobs.store(),
+            state.tm.jobs.store(),
             Action::ChangeSchedule,
             Some(&db),
             Some(&what),

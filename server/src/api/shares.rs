@@ -57,7 +57,7 @@ pub async fn create(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor.may(store, Action::CreateShareLink, None).await?;
     // The body is optional: none means the defaults.
     let request: NewShareLink = if body.iter().all(u8::is_ascii_whitespace) {
@@ -127,7 +127,7 @@ pub async fn list(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ShareLinkView>>, ApiError> {
     let job = parse_id(&id)?;
-    let links = state.jobs.store().share_links(job.as_str()).await?;
+    let links = state.tm.jobs.store().share_links(job.as_str()).await?;
     Ok(Json(
         links
             .into_iter()
@@ -153,7 +153,7 @@ pub async fn revoke(
     actor: Actor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     actor.may(store, Action::CreateShareLink, None).await?;
     match store.revoke_share_link(id, Utc::now()).await? {
         Some(link) => {

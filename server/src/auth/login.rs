@@ -115,7 +115,7 @@ async fn audit(state: &AppState, actor: &str, action: &str, outcome: &str, sourc
         outcome: outcome.to_string(),
         source: Some(source.to_string()),
     };
-    if let Err(e) = state.jobs.store().audit(&entry).await {
+    if let Err(e) = state.tm.jobs.store().audit(&entry).await {
         tracing::error!(error = %e, "cannot write the audit log");
     }
 }
@@ -148,7 +148,7 @@ pub async fn login_form(
     let user = if name.chars().count() > MAX_LOGGED_NAME {
         None
     } else {
-        match state.jobs.store().user(name).await {
+        match state.tm.jobs.store().user(name).await {
             Ok(u) => u,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read a user");
@@ -164,7 +164,7 @@ pub async fn login_form(
     }
     state.login_throttle.succeeded(name, &from);
     // A new id at login, so a session id planted before cannot be used after.
-    let now = state.clock.now().timestamp();
+    let now = state.tm.clock.now().timestamp();
     if session.cycle_id().await.is_err()
         || session.insert(USER_KEY, name).await.is_err()
         || session.insert(LOGIN_AT_KEY, now).await.is_err()

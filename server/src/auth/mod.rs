@@ -79,9 +79,9 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// The principal behind a bearer token: the token's role, never above its owner's current one.
 async fn from_token(state: &AppState, token: &str) -> Result<Option<Principal>, ApiError> {
-    let store = state.jobs.store();
+    let store = state.tm.jobs.store();
     let Some(t) = store
-        .use_token(&hash_token(token), state.clock.now())
+        .use_token(&hash_token(token), state.tm.clock.now())
         .await?
     else {
         return Ok(None);
@@ -119,9 +119,9 @@ async fn from_session(
     let Some(name) = name else { return Ok(None) };
     let login_at: Option<i64> = session.get(LOGIN_AT_KEY).await.ok().flatten();
     let seen_at: Option<i64> = session.get(SEEN_AT_KEY).await.ok().flatten();
-    let now = state.clock.now().timestamp();
+    let now = state.tm.clock.now().timestamp();
     let live = session_is_live(login_at, seen_at, now);
-    let user = state.jobs.store().user(&name).await?;
+    let user = state.tm.jobs.store().user(&name).await?;
     match user {
         Some(u) if live && !u.disabled => {
             let _ = session.insert(SEEN_AT_KEY, now).await;
@@ -171,13 +171,13 @@ fn password_change_required(path: &str) -> Response {
 
 /// The user named by the trusted proxy's header, when the request comes from a trusted proxy.
 fn proxy_user(state: &AppState, req: &Request) -> Option<String> {
-    let header = state.config.proxy_user_header.as_deref()?;
+    let header = state.tm.config.proxy_user_header.as_deref()?;
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
         .0
         .ip();
-    if !state.config.trusted_proxies.contains(&peer) {
+    if !state.tm.config.trusted_proxies.contains(&peer) {
         return None;
     }
     let name = req.headers().get(header)?.to_str().ok()?.trim();
@@ -196,7 +196,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         .headers()
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
-    if let Some(addr) = login::client_address(peer, forwarded, &state.config.trusted_proxies) {
+    if let Some(addr) = login::client_address(peer, forwarded, &state.tm.config.trusted_proxies) {
         req.extensions_mut()
             .insert(tidemark_core::auth::ClientAddr(addr));
     }
@@ -215,7 +215,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Err(e) => return e.into_response(),
         }
     } else if let Some(name) = proxy_user(&state, &req) {
-        match state.jobs.store().user(&name).await {
+        match state.tm.jobs.store().user(&name).await {
             Ok(Some(u)) if !u.disabled => Some(Principal {
                 user: u.name,
                 role: u.role,
