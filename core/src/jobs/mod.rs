@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod dump;
 mod events;
+pub mod follow;
 mod hub;
 mod model;
 pub mod pitr;

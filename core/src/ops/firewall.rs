@@ -13,18 +13,21 @@ pub async fn list(tm: &Tidemark, who: &Caller, database: &str) -> Result<Firewal
 }
 
 /// A rule as a request gives it: a CIDR with a label, or a managed range's id (and no label).
-pub fn rule_from(
-    cidr: Option<String>,
-    label: Option<String>,
-    range_id: Option<String>,
-) -> Result<NewFirewallRule, OpsError> {
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleRequest {
+    pub cidr: Option<String>,
+    pub label: Option<String>,
+    pub range_id: Option<String>,
+}
+
+fn rule_from(r: RuleRequest) -> Result<NewFirewallRule, OpsError> {
     let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    match (given(cidr), given(range_id)) {
+    match (given(r.cidr), given(r.range_id)) {
         (Some(cidr), None) => Ok(NewFirewallRule::Custom {
             cidr,
-            label: label.unwrap_or_default(),
+            label: r.label.unwrap_or_default(),
         }),
-        (None, Some(range_id)) if given(label.clone()).is_none() => {
+        (None, Some(range_id)) if given(r.label.clone()).is_none() => {
             Ok(NewFirewallRule::Managed { range_id })
         }
         (None, Some(_)) => Err(OpsError::invalid(
@@ -43,9 +46,13 @@ pub async fn add(
     tm: &Tidemark,
     who: &Caller,
     database: &str,
-    rule: NewFirewallRule,
+    request: RuleRequest,
 ) -> Result<FirewallRule, OpsError> {
     let door = tm.door(who, Action::ChangeFirewall, Some(database)).await?;
+    let rule = match rule_from(request) {
+        Ok(rule) => rule,
+        Err(e) => return door.end(Err(e), |_: &FirewallRule| String::new()).await,
+    };
     let what = match &rule {
         NewFirewallRule::Custom { cidr, label } => {
             format!("add {} ({})", cidr.trim(), label.trim())

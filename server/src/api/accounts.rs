@@ -8,37 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tidemark_app::model::{AuditRow, TokenRow, UserRow};
-use tidemark_core::auth::Action;
-use tidemark_core::auth::Via;
-use tidemark_core::auth::accounts::{self, AccountError, Acting, parse_role};
+use tidemark_core::ops::accounts::{self, parse_role};
 
 use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
 use crate::state::AppState;
-
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Invalid { field, message } => {
-                let mut err =
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
-                err.field = Some(field.into());
-                err
-            }
-            AccountError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
-            AccountError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
-            AccountError::Denied(d) => ApiError::from(d),
-            AccountError::Store(s) => ApiError::from(s),
-        }
-    }
-}
-
-fn acting(actor: &Actor) -> Acting<'_> {
-    Acting {
-        principal: &actor.principal,
-        source: Some(&actor.source),
-    }
-}
 
 /// The caller.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -58,13 +32,7 @@ pub async fn me(actor: Actor) -> Json<AccountView> {
     Json(AccountView {
         name: actor.principal.user.clone(),
         role: actor.principal.role.as_str().into(),
-        via: match actor.principal.via {
-            Via::Session => "session",
-            Via::Token(_) => "token",
-            Via::Proxy => "proxy",
-            Via::System => "system",
-        }
-        .into(),
+        via: accounts::via(&actor.caller()).into(),
     })
 }
 
@@ -87,7 +55,7 @@ pub async fn change_password(
     b: Result<Json<PasswordBody>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let b = json_body(b, "a password change")?;
-    accounts::change_password(state.tm.jobs.store(), &acting(&actor), &b.current, &b.new).await?;
+    accounts::change_password(&state.tm, &actor.caller(), &b.current, &b.new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -99,11 +67,8 @@ pub async fn users(
     State(state): State<AppState>,
     actor: Actor,
 ) -> Result<Json<Vec<UserRow>>, ApiError> {
-    let store = state.tm.jobs.store();
-    actor.may(store, Action::ManageUsers, None).await?;
-    Ok(Json(
-        store.users().await?.into_iter().map(Into::into).collect(),
-    ))
+    let users = accounts::users(&state.tm, &actor.caller()).await?;
+    Ok(Json(users.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -138,14 +103,8 @@ pub async fn create_user(
 ) -> Result<Response, ApiError> {
     let b = json_body(b, "a new user")?;
     let role = parse_role("role", &b.role)?;
-    let password = accounts::add_user(
-        state.tm.jobs.store(),
-        &acting(&actor),
-        &b.name,
-        role,
-        b.password,
-    )
-    .await?;
+    let password =
+        accounts::add_user(&state.tm, &actor.caller(), &b.name, role, b.password).await?;
     let created = CreatedUser {
         name: b.name.trim().into(),
         role: role.as_str().into(),
@@ -182,7 +141,7 @@ pub async fn change_user(
         .map(|r| parse_role("role", r))
         .transpose()?;
     let disable = b.disabled == Some(true);
-    accounts::change_user(state.tm.jobs.store(), &acting(&actor), &name, role, disable).await?;
+    accounts::change_user(&state.tm, &actor.caller(), &name, role, disable).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -200,20 +159,8 @@ pub async fn tokens(
     actor: Actor,
     Query(q): Query<TokensQuery>,
 ) -> Result<Json<Vec<TokenRow>>, ApiError> {
-    let store = state.tm.jobs.store();
-    let all = q.all == Some(true);
-    if all {
-        actor.may(store, Action::ManageUsers, None).await?;
-    }
-    let owner = (!all).then_some(actor.principal.user.as_str());
-    Ok(Json(
-        store
-            .tokens(owner)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let tokens = accounts::tokens(&state.tm, &actor.caller(), q.all == Some(true)).await?;
+    Ok(Json(tokens.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -252,7 +199,7 @@ pub async fn create_token(
         .map(|r| parse_role("role", r))
         .transpose()?;
     let (id, role, token) =
-        accounts::create_token(state.tm.jobs.store(), &acting(&actor), &b.label, role).await?;
+        accounts::create_token(&state.tm, &actor.caller(), &b.label, role).await?;
     let created = CreatedToken {
         id,
         label: b.label.trim().into(),
@@ -272,7 +219,7 @@ pub async fn revoke_token(
     actor: Actor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    accounts::revoke_token(state.tm.jobs.store(), &acting(&actor), id).await?;
+    accounts::revoke_token(&state.tm, &actor.caller(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -285,30 +232,13 @@ pub struct AuditQuery {
 /// The audit log, newest first (admins only).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "accounts", params(AuditQuery),
     responses((status = 200, description = "The entries", body = Vec<AuditRow>),
-              (status = 403, description = "Not an admin", body = ErrorBody)))]
+              (status = 403, description = "Not an admin", body = ErrorBody),
+              (status = 422, description = "The limit is out of range", body = ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditRow>>, ApiError> {
-    let store = state.tm.jobs.store();
-    actor.may(store, Action::ReadAudit, None).await?;
-    let limit = q.limit.unwrap_or(200);
-    if !(1..=1000).contains(&limit) {
-        let mut e = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-            "limit must be from 1 to 1000.",
-        );
-        e.field = Some("limit".into());
-        return Err(e);
-    }
-    Ok(Json(
-        store
-            .audit_log(limit)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let entries = accounts::audit_log(&state.tm, &actor.caller(), q.limit.unwrap_or(200)).await?;
+    Ok(Json(entries.into_iter().map(Into::into).collect()))
 }

@@ -5,7 +5,10 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 use tidemark_app::model::{Backup, Database, PitrWindow};
 
+use tidemark_core::ops;
+
 use super::error::{ApiError, ErrorBody};
+use crate::auth::Actor;
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -29,9 +32,11 @@ pub async fn health() -> Json<Health> {
 #[utoipa::path(get, path = "/api/v1/databases", tag = "databases",
     responses((status = 200, description = "All databases", body = [Database]),
               (status = 503, description = "A provider did not answer", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Database>>, ApiError> {
-    let dbs = state.tm.catalog.databases().await?;
-    Ok(Json(dbs))
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Json<Vec<Database>>, ApiError> {
+    Ok(Json(ops::databases::all(&state.tm, &actor.caller()).await?))
 }
 
 /// One database.
@@ -41,9 +46,12 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Database>>, 
               (status = 404, description = "No such database", body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Json<Database>, ApiError> {
-    Ok(Json(state.tm.catalog.database(&db).await?))
+    Ok(Json(
+        ops::databases::get(&state.tm, &actor.caller(), &db).await?,
+    ))
 }
 
 /// The database's backups, newest first.
@@ -53,10 +61,12 @@ pub async fn get_one(
               (status = 404, description = "No such database", body = ErrorBody)))]
 pub async fn backups(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Json<Vec<Backup>>, ApiError> {
-    let list = state.tm.catalog.backups(&db).await?;
-    Ok(Json(list))
+    Ok(Json(
+        ops::backups::list(&state.tm, &actor.caller(), &db).await?,
+    ))
 }
 
 /// The span of time a point-in-time restore can target, in UTC.
@@ -66,7 +76,10 @@ pub async fn backups(
               (status = 404, description = "No such database", body = ErrorBody)))]
 pub async fn pitr(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Json<PitrWindow>, ApiError> {
-    Ok(Json(state.tm.catalog.pitr_window(&db).await?))
+    Ok(Json(
+        ops::pitr::window(&state.tm, &actor.caller(), &db).await?,
+    ))
 }

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tidemark_core::ops::OpsError;
 use tidemark_core::provider::ProviderError;
 
 /// `{"error": {"code": "...", "message": "...", "field": null}}`
@@ -58,47 +59,43 @@ impl ApiError {
 
 impl From<ProviderError> for ApiError {
     fn from(e: ProviderError) -> Self {
-        match e {
-            ProviderError::NotFound(id) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "database_not_found",
-                format!("There is no database with the id '{id}'."),
-            ),
-            ProviderError::Unavailable(message) => {
-                tracing::warn!(error = %message, "provider unavailable");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "provider_unavailable",
-                    message,
-                )
-            }
-            ProviderError::Missing(message) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
-            }
-            ProviderError::Invalid { field, message } => {
-                let mut e =
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
-                e.field = field;
-                e
-            }
-            ProviderError::Conflict(message) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", message)
-            }
-            ProviderError::NotSupported(message) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", message)
-            }
-            ProviderError::Upstream(message) => {
-                tracing::warn!(error = %message, "the provider's service refused or failed");
-                ApiError::new(StatusCode::BAD_GATEWAY, "provider_error", message)
-            }
-            other => {
-                tracing::error!(error = %other, "provider call failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "Tidemark could not complete this request; the server log says why.",
-                )
-            }
+        OpsError::from(e).into()
+    }
+}
+
+impl From<tidemark_core::store::StoreError> for ApiError {
+    fn from(e: tidemark_core::store::StoreError) -> Self {
+        OpsError::from(e).into()
+    }
+}
+
+impl From<tidemark_core::auth::Denied> for ApiError {
+    fn from(e: tidemark_core::auth::Denied) -> Self {
+        OpsError::from(e).into()
+    }
+}
+
+/// The one mapping of an operation's failure to HTTP: by its kind, except for codes that HTTP
+/// has its own status for.
+impl From<OpsError> for ApiError {
+    fn from(e: OpsError) -> Self {
+        use tidemark_core::ops::ErrorKind;
+        let status = match (e.kind, e.code) {
+            (_, "upload_too_large" | "body_too_large") => StatusCode::PAYLOAD_TOO_LARGE,
+            (_, "disk_full") => StatusCode::INSUFFICIENT_STORAGE,
+            (_, "provider_error") => StatusCode::BAD_GATEWAY,
+            (ErrorKind::NotFound, _) => StatusCode::NOT_FOUND,
+            (ErrorKind::Invalid, _) => StatusCode::UNPROCESSABLE_ENTITY,
+            (ErrorKind::Conflict, _) => StatusCode::CONFLICT,
+            (ErrorKind::Denied, _) => StatusCode::FORBIDDEN,
+            (ErrorKind::Unavailable, _) => StatusCode::SERVICE_UNAVAILABLE,
+            (ErrorKind::Internal, _) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError {
+            status,
+            code: e.code,
+            message: e.message,
+            field: e.field,
         }
     }
 }

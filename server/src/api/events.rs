@@ -1,7 +1,6 @@
 //! A job's events as server-sent events: what was missed first (from the store), then live events,
 //! each with its number as id, until the job ends.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -9,88 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use tidemark_core::jobs::{EventBody, EventHub, JobEvent, JobId, Subscription};
-use tokio::sync::broadcast;
+use tidemark_core::jobs::JobEvent;
+use tidemark_core::jobs::follow::{Audience, Following, follow};
+use tidemark_core::ops::{self, OpsError};
 
 use super::error::{ApiError, ErrorBody};
 use super::jobs::{job_not_found, parse_id};
 use crate::auth::Actor;
 use crate::state::{AppState, StreamPermit};
-
-struct Follow {
-    job: JobId,
-    hub: EventHub,
-    /// Live events; none for a job that had ended, whose events are all in `queue`.
-    sub: Option<Subscription>,
-    queue: VecDeque<JobEvent>,
-    last: u64,
-    ended: bool,
-    /// A share link's stream: no log lines and no item names, which can name hosts and roles.
-    shared: bool,
-    /// Counts this stream against its user's or link's limit until it ends.
-    _permit: StreamPermit,
-}
-
-impl Follow {
-    /// The next event to send, or `None` when the job's last event has been sent.
-    async fn next(&mut self) -> Option<JobEvent> {
-        loop {
-            if let Some(e) = self.queue.pop_front() {
-                if e.seq <= self.last {
-                    continue;
-                }
-                self.last = e.seq;
-                if e.is_final() {
-                    self.ended = true;
-                    // The job is over: the channel can go now rather than with the connection.
-                    self.sub = None;
-                }
-                match for_audience(e, self.shared) {
-                    Some(e) => return Some(e),
-                    None => continue,
-                }
-            }
-            let (false, Some(sub)) = (self.ended, self.sub.as_mut()) else {
-                return None;
-            };
-            match sub.recv().await {
-                Ok(e) => self.queue.push_back(e),
-                // Fell behind or the job ended: what is missing is in the store.
-                Err(
-                    broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed,
-                ) => {
-                    match self.hub.store().events_after(&self.job, self.last).await {
-                        Ok(events) if events.is_empty() => {
-                            // Closed with nothing left to read: the stream is over.
-                            self.ended = true;
-                        }
-                        Ok(events) => self.queue.extend(events),
-                        Err(e) => {
-                            tracing::error!(job.id = %self.job, error = %e, "cannot read job events");
-                            self.ended = true;
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// An event as its audience may see it: a share link's stream carries the state, the phase and
-/// the progress, never log lines or the name of the item being worked on.
-fn for_audience(mut e: JobEvent, shared: bool) -> Option<JobEvent> {
-    if !shared {
-        return Some(e);
-    }
-    match &mut e.body {
-        EventBody::Log { .. } => None,
-        EventBody::Progress { progress } => {
-            progress.current = None;
-            Some(e)
-        }
-        EventBody::Status { .. } => Some(e),
-    }
-}
 
 fn to_sse(e: &JobEvent) -> Event {
     Event::default()
@@ -128,7 +53,7 @@ pub async fn stream(
         .streams
         .acquire(&format!("user:{}", actor.principal.user), STREAMS_PER_USER)
         .ok_or_else(too_many)?;
-    follow_job(&state, &id, query, &headers, false, permit).await
+    follow_job(&state, &id, query, &headers, Audience::Team, permit).await
 }
 
 /// Live streams one user may hold open at once (tabs and phones together).
@@ -151,25 +76,26 @@ pub async fn shared_stream(
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let hash = tidemark_core::auth::hash_token(&token);
-    let link = state
-        .tm
-        .jobs
-        .store()
-        .live_share_link(&hash, chrono::Utc::now())
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "share_link_not_found",
-                "This link is unknown, expired or revoked.",
-            )
-        })?;
+    let link = ops::shares::open(&state.tm, &token).await?.ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "share_link_not_found",
+            "This link is unknown, expired or revoked.",
+        )
+    })?;
     let permit = state
         .streams
         .acquire(&format!("link:{}", link.id), STREAMS_PER_LINK)
         .ok_or_else(too_many)?;
-    follow_job(&state, &link.target, query, &headers, true, permit).await
+    follow_job(
+        &state,
+        &link.target,
+        query,
+        &headers,
+        Audience::ShareLink,
+        permit,
+    )
+    .await
 }
 
 async fn follow_job(
@@ -177,51 +103,29 @@ async fn follow_job(
     id: &str,
     query: StreamQuery,
     headers: &HeaderMap,
-    shared: bool,
+    audience: Audience,
     permit: StreamPermit,
 ) -> Result<Response, ApiError> {
     let job_id = parse_id(id)?;
-    let hub = state.tm.jobs.hub().clone();
-    // Subscribe before reading the store, so that nothing falls between the two. Should this
-    // request end while it reads, dropping the subscription drops its channel too.
-    let sub = hub.subscribe(&job_id);
-    let job = hub.store().job(&job_id).await?;
-    let Some(job) = job else {
-        return Err(job_not_found(id));
-    };
-    let last = headers
+    let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .or(query.after)
         .unwrap_or(0);
-    let missed = hub.store().events_after(&job_id, last).await?;
-    let ended = job.status.is_finished();
-    let sub = if ended {
-        // Its final event was stored before its record said so: all there is to send is in
-        // `missed`, and the channel the subscription made can go.
-        drop(sub);
-        if missed.is_empty() {
-            // The client already has the job's end: 204 tells an EventSource to stop reconnecting.
-            return Ok(StatusCode::NO_CONTENT.into_response());
-        }
-        None
-    } else {
-        Some(sub)
+    let follow = match follow(state.tm.jobs.hub(), &job_id, after, audience)
+        .await
+        .map_err(|e| ApiError::from(OpsError::from(e)))?
+    {
+        Following::Unknown => return Err(job_not_found(id)),
+        // The client already has the job's end: 204 tells an EventSource to stop reconnecting.
+        Following::AllSeen => return Ok(StatusCode::NO_CONTENT.into_response()),
+        Following::Events(f) => f,
     };
-    let follow = Follow {
-        job: job_id,
-        hub,
-        sub,
-        queue: missed.into(),
-        last,
-        ended,
-        shared,
-        _permit: permit,
-    };
-    let events = futures_util::stream::unfold(follow, |mut f| async move {
+    // The permit travels with the stream and frees its place when the stream ends.
+    let events = futures_util::stream::unfold((follow, permit), |(mut f, permit)| async move {
         let e = f.next().await?;
-        Some((Ok::<_, Infallible>(to_sse(&e)), f))
+        Some((Ok::<_, Infallible>(to_sse(&e)), (f, permit)))
     });
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

@@ -7,9 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tidemark_app::model::{Firewall, FirewallRule, Reachability};
-use tidemark_core::auth::Action;
-use tidemark_core::jobs::preflight::reachability;
-use tidemark_core::provider::NewFirewallRule;
+use tidemark_core::ops;
+use tidemark_core::ops::firewall::RuleRequest;
 
 use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
@@ -27,31 +26,6 @@ pub struct RuleBody {
     pub range_id: Option<String>,
 }
 
-fn invalid(field: &str, message: &str) -> ApiError {
-    let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
-    e.field = Some(field.into());
-    e
-}
-
-impl RuleBody {
-    fn rule(self) -> Result<NewFirewallRule, ApiError> {
-        match (self.cidr, self.range_id) {
-            (Some(cidr), None) => Ok(NewFirewallRule::Custom {
-                cidr,
-                label: self.label.unwrap_or_default(),
-            }),
-            (None, Some(range_id)) if self.label.is_none() => {
-                Ok(NewFirewallRule::Managed { range_id })
-            }
-            (None, Some(_)) => Err(invalid("label", "A managed range takes no label.")),
-            _ => Err(invalid(
-                "cidr",
-                "Give either a CIDR range with a label, or a managed range's id.",
-            )),
-        }
-    }
-}
-
 /// The rules and the managed ranges a rule can name.
 #[utoipa::path(get, path = "/api/v1/databases/{db}/firewall-rules", tag = "firewall",
     params(("db" = String, Path, description = "The database's id")),
@@ -60,9 +34,12 @@ impl RuleBody {
               (status = 422, description = "This database has no firewall here", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Json<Firewall>, ApiError> {
-    Ok(Json(state.tm.catalog.firewall(&db).await?))
+    Ok(Json(
+        ops::firewall::list(&state.tm, &actor.caller(), &db).await?,
+    ))
 }
 
 /// Adds a rule. It takes a couple of minutes to apply on Scalingo's side.
@@ -80,25 +57,12 @@ pub async fn add(
     body: Result<Json<RuleBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let body = json_body(body, "a firewall rule")?;
-    actor
-        .may(state.tm.jobs.store(), Action::ChangeFirewall, Some(&db))
-        .await?;
-    let rule = body.rule()?;
-    let what = match &rule {
-        NewFirewallRule::Custom { cidr, label } => format!("add {cidr} ({})", label.trim()),
-        NewFirewallRule::Managed { range_id } => format!("add {range_id}"),
+    let request = RuleRequest {
+        cidr: body.cidr,
+        label: body.label,
+        range_id: body.range_id,
     };
-    let result = state.tm.catalog.add_firewall_rule(&db, rule).await;
-    actor
-        .audit(
-            state.tm.jobs.store(),
-            Action::ChangeFirewall,
-            Some(&db),
-            Some(&what),
-            if result.is_ok() { "ok" } else { "refused" },
-        )
-        .await;
-    let rule: FirewallRule = result?;
+    let rule = ops::firewall::add(&state.tm, &actor.caller(), &db, request).await?;
     Ok((StatusCode::CREATED, Json(rule)).into_response())
 }
 
@@ -113,20 +77,7 @@ pub async fn remove(
     actor: Actor,
     Path((db, rule)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    actor
-        .may(state.tm.jobs.store(), Action::ChangeFirewall, Some(&db))
-        .await?;
-    let result = state.tm.catalog.remove_firewall_rule(&db, &rule).await;
-    actor
-        .audit(
-            state.tm.jobs.store(),
-            Action::ChangeFirewall,
-            Some(&db),
-            Some(&format!("remove {rule}")),
-            if result.is_ok() { "ok" } else { "refused" },
-        )
-        .await;
-    result?;
+    ops::firewall::remove(&state.tm, &actor.caller(), &db, &rule).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -137,11 +88,10 @@ pub async fn remove(
               (status = 404, description = "No such database", body = ErrorBody)))]
 pub async fn reachable(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Json<Reachability>, ApiError> {
-    let database = state.tm.catalog.database(&db).await?;
-    let target = state.tm.catalog.connection(&database.id).await?;
-    let check = reachability(&target, database.features.firewall).await;
+    let check = ops::firewall::reachable(&state.tm, &actor.caller(), &db).await?;
     Ok(Json(Reachability {
         reachable: check.ok,
         message: check.message,

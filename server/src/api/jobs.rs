@@ -1,76 +1,26 @@
-//! Jobs: start a dump, list and read jobs, cancel one, download what it produced.
+//! Jobs: start a dump, list and read jobs, cancel one, download what it produced, and the
+//! restores and uploads that feed them. Thin handlers over `core::ops`.
 
 use axum::Json;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tidemark_app::model::{Job, StagedDump};
-use tidemark_core::jobs::dump::{artifact_path, start_dump};
-use tidemark_core::jobs::restore::{
-    RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, preflight_restore,
-    start_restore,
-};
-use tidemark_core::jobs::{JobError, JobId};
+use tidemark_app::model::{Job, JobKind, JobState, StagedDump};
+use tidemark_core::jobs::JobId;
+use tidemark_core::jobs::restore::{RestoreRequest, RestoreSource, RestoreTarget};
+use tidemark_core::ops;
 
 use super::error::{ApiError, ErrorBody};
 use crate::auth::Actor;
 use crate::state::AppState;
-use tidemark_core::auth::Action;
 
 pub(super) fn job_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "job_not_found",
-        format!("There is no job with the id '{id}'."),
-    )
+    ops::job_not_found(id).into()
 }
 
 pub(super) fn parse_id(id: &str) -> Result<JobId, ApiError> {
     JobId::parse(id).ok_or_else(|| job_not_found(id))
-}
-
-impl From<JobError> for ApiError {
-    fn from(e: JobError) -> Self {
-        match e {
-            JobError::NotFound(id) => job_not_found(&id),
-            JobError::AlreadyFinished(state) => ApiError::new(
-                StatusCode::CONFLICT,
-                "job_finished",
-                format!("The job has already ended ({state}); there is nothing to cancel."),
-            ),
-            JobError::ShuttingDown => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                "The server is shutting down; try again once it is back.",
-            ),
-            JobError::Store(e) => {
-                tracing::error!(error = %e, "state database failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "Tidemark could not record this job; the server log says why.",
-                )
-            }
-        }
-    }
-}
-
-impl From<tidemark_core::store::StoreError> for ApiError {
-    fn from(e: tidemark_core::store::StoreError) -> Self {
-        JobError::Store(e).into()
-    }
-}
-
-/// The job with this id from the URL, or a 404.
-async fn load(state: &AppState, id: &str) -> Result<tidemark_core::jobs::Job, ApiError> {
-    state
-        .tm
-        .jobs
-        .store()
-        .job(&parse_id(id)?)
-        .await?
-        .ok_or_else(|| job_not_found(id))
 }
 
 pub(super) fn accepted(job: Job) -> Response {
@@ -93,31 +43,18 @@ pub async fn start_dump_job(
     actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Response, ApiError> {
-    let store = state.tm.jobs.store();
-    actor.may(store, Action::Dump, Some(&db)).await?;
-    let result = start_dump(
-        &state.tm.jobs,
-        &state.tm.catalog,
-        &state.tm.config,
-        &db,
-        &actor.principal,
-    )
-    .await;
-    actor
-        .audit_result(
-            store,
-            Action::Dump,
-            Some(&db),
-            &result.as_ref().map(|j| &j.id),
-        )
-        .await;
-    Ok(accepted(result?.into()))
+    let job = ops::dumps::start(&state.tm, &actor.caller(), &db).await?;
+    Ok(accepted(job.into()))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct JobsQuery {
     /// Only the jobs of this database.
     pub database: Option<String>,
+    /// Only the jobs in this state.
+    pub state: Option<JobState>,
+    /// Only the jobs of this kind.
+    pub kind: Option<JobKind>,
     /// At most this many, newest first (1 to 500, default 100).
     pub limit: Option<u32>,
 }
@@ -125,27 +62,19 @@ pub struct JobsQuery {
 /// Jobs, newest first.
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobsQuery),
     responses((status = 200, description = "Jobs, newest first", body = [Job]),
-              (status = 400, description = "A parameter is out of range", body = ErrorBody)))]
+              (status = 422, description = "A parameter is out of range", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    actor: Actor,
     Query(q): Query<JobsQuery>,
 ) -> Result<Json<Vec<Job>>, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        let mut e = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-            "limit must be a number from 1 to 500.",
-        );
-        e.field = Some("limit".into());
-        return Err(e);
-    }
-    let jobs = state
-        .tm
-        .jobs
-        .store()
-        .jobs(q.database.as_deref(), limit)
-        .await?;
+    let filter = ops::jobs::JobFilter {
+        database: q.database,
+        state: q.state,
+        kind: q.kind,
+        limit: q.limit,
+    };
+    let jobs = ops::jobs::list(&state.tm, &actor.caller(), filter).await?;
     Ok(Json(jobs.into_iter().map(Into::into).collect()))
 }
 
@@ -156,9 +85,14 @@ pub async fn list(
               (status = 404, description = "No such job", body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Job>, ApiError> {
-    Ok(Json(load(&state, &id).await?.into()))
+    Ok(Json(
+        ops::jobs::get(&state.tm, &actor.caller(), &id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Asks a queued or running job to stop; it ends as cancelled and keeps nothing half-written.
@@ -172,19 +106,8 @@ pub async fn cancel(
     actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let store = state.tm.jobs.store();
-    actor.may(store, Action::CancelJob, None).await?;
-    let result = state.tm.jobs.cancel(&parse_id(&id)?).await;
-    let db = result.as_ref().ok().map(|j| j.database.clone());
-    actor
-        .audit_result(
-            store,
-            Action::CancelJob,
-            db.as_deref(),
-            &result.as_ref().map(|j| &j.id),
-        )
-        .await;
-    Ok(accepted(result?.into()))
+    let job = ops::jobs::cancel(&state.tm, &actor.caller(), &id).await?;
+    Ok(accepted(job.into()))
 }
 
 /// What a finished job produced (a dump), streamed; supports Range requests to resume.
@@ -195,23 +118,12 @@ pub async fn cancel(
               (status = 404, description = "No such job, or it produced no file", body = ErrorBody)))]
 pub async fn artifact(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let job = load(&state, &id).await?;
-    let job_id = job.id.clone();
-    let Some(artifact) = job.artifact else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "artifact_not_found",
-            format!(
-                "The job '{id}' has no file to download ({}).",
-                job.status.name()
-            ),
-        ));
-    };
-    let path = artifact_path(&state.tm.config.artifacts_dir(), &job_id);
-    super::files::serve(&path, &artifact.file_name, request)
+    let (path, file_name) = ops::jobs::artifact(&state.tm, &actor.caller(), &id).await?;
+    super::files::serve(&path, &file_name, request)
         .await?
         .ok_or_else(|| {
             ApiError::new(
@@ -250,33 +162,6 @@ pub struct RestoreBody {
     pub confirm_name: Option<String>,
 }
 
-impl From<StartRestoreError> for ApiError {
-    fn from(e: StartRestoreError) -> Self {
-        match e {
-            StartRestoreError::Provider(p) => ApiError::from(p),
-            StartRestoreError::Denied(d) => ApiError::from(d),
-            StartRestoreError::Job(j) => ApiError::from(j),
-            StartRestoreError::Store(s) => ApiError::from(s),
-            StartRestoreError::Conflict(m) => {
-                let mut e = ApiError::new(StatusCode::CONFLICT, "database_exists", m);
-                e.field = Some("new_database".into());
-                e
-            }
-            StartRestoreError::Invalid { field, message } => {
-                let mut e =
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
-                e.field = Some(field.into());
-                e
-            }
-            e @ StartRestoreError::Preflight(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "preflight_failed",
-                e.to_string(),
-            ),
-        }
-    }
-}
-
 /// The preflight checks of a restore request.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PreflightView {
@@ -307,20 +192,7 @@ pub async fn preflight(
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<PreflightView>, ApiError> {
     let request = restore_request(body)?;
-    let action = match request.target {
-        RestoreTarget::InPlace => Action::RestoreInPlace,
-        RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
-    };
-    actor.may(state.tm.jobs.store(), action, Some(&db)).await?;
-    let checks = preflight_restore(
-        &state.tm.jobs,
-        &state.tm.catalog,
-        &state.tm.config,
-        &db,
-        &actor.principal,
-        request,
-    )
-    .await?;
+    let checks = ops::restores::preflight(&state.tm, &actor.caller(), &db, request).await?;
     Ok(Json(PreflightView {
         ready: checks.iter().all(|c| c.ok),
         checks: checks
@@ -390,54 +262,8 @@ pub async fn start_restore_job(
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let request = restore_request(body)?;
-    let action = match request.target {
-        RestoreTarget::InPlace => Action::RestoreInPlace,
-        RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
-    };
-    actor.may(state.tm.jobs.store(), action, Some(&db)).await?;
-    let result = start_restore(
-        &state.tm.jobs,
-        &state.tm.catalog,
-        &state.tm.config,
-        &db,
-        &actor.principal,
-        request,
-    )
-    .await;
-    let store = state.tm.jobs.store();
-    actor
-        .audit_result(store, action, Some(&db), &result.as_ref().map(|j| &j.id))
-        .await;
-    Ok(accepted(result?.into()))
-}
-
-/// A refused or failed upload: too large (413), not a dump (422), or the server's own trouble.
-pub fn upload_error(e: tidemark_core::jobs::upload::UploadError) -> ApiError {
-    use tidemark_core::jobs::upload::UploadError;
-    match &e {
-        UploadError::TooLarge { .. } | UploadError::UnpacksTooLarge { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "upload_too_large",
-            e.to_string(),
-        ),
-        UploadError::DiskFull { .. } => {
-            tracing::warn!(error = %e, "refused an upload: the disk is nearly full");
-            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", e.to_string())
-        }
-        e if e.is_client_error() => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_a_dump",
-            e.to_string(),
-        ),
-        e => {
-            tracing::error!(error = %e, "cannot store an upload");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "The upload could not be stored; the server log says why.",
-            )
-        }
-    }
+    let job = ops::restores::start(&state.tm, &actor.caller(), &db, request).await?;
+    Ok(accepted(job.into()))
 }
 
 /// Uploads a dump to restore (the request body is the file): pg_dump's custom format, or a .tar.gz
@@ -449,8 +275,8 @@ pub fn upload_error(e: tidemark_core::jobs::upload::UploadError) -> ApiError {
     responses((status = 201, description = "Stored and checked", body = StagedDump),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 413, description = "Larger than the limit, as sent or once unpacked", body = ErrorBody),
-              (status = 507, description = "The server's disk is nearly full", body = ErrorBody),
-              (status = 422, description = "Not a dump Tidemark can restore", body = ErrorBody)))]
+              (status = 422, description = "Not a dump Tidemark can restore", body = ErrorBody),
+              (status = 507, description = "The server's disk is nearly full", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     actor: Actor,
@@ -458,19 +284,8 @@ pub async fn upload(
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     use futures_util::TryStreamExt;
-    use tidemark_core::jobs::upload::receive;
-    actor
-        .may(state.tm.jobs.store(), Action::Upload, Some(&db))
-        .await?;
-    state.tm.catalog.database(&db).await?;
     let reader =
         tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
-    let up = receive(
-        &state.tm.config.artifacts_dir(),
-        &tidemark_core::jobs::upload::UploadLimits::from_max(state.tm.config.max_upload_bytes),
-        reader,
-    )
-    .await
-    .map_err(upload_error)?;
+    let up = ops::uploads::receive_file(&state.tm, &actor.caller(), &db, reader).await?;
     Ok((StatusCode::CREATED, Json(StagedDump::from_upload(&up))).into_response())
 }

@@ -5,15 +5,15 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
-use tidemark_app::model::Job;
-use tidemark_core::jobs::pitr::{PitrRequest, StartPitrError, start_pitr_restore};
+use serde::Deserialize;
+use tidemark_app::model::{Job, SafetyCopy};
+use tidemark_core::jobs::pitr::PitrRequest;
+use tidemark_core::ops;
 
 use super::error::{ApiError, ErrorBody};
 use super::jobs::accepted;
 use crate::auth::Actor;
 use crate::state::AppState;
-use tidemark_core::auth::Action;
 
 /// A point-in-time restore request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -24,35 +24,6 @@ pub struct PitrBody {
     /// Must be true: the restore replaces the database's current data.
     #[serde(default)]
     pub confirm: bool,
-}
-
-/// A data directory kept aside by a point-in-time restore.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SafetyCopyView {
-    /// The id of the restore job that set it aside.
-    pub id: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub restore_time: chrono::DateTime<chrono::Utc>,
-    pub size_bytes: u64,
-}
-
-impl From<StartPitrError> for ApiError {
-    fn from(e: StartPitrError) -> Self {
-        match e {
-            StartPitrError::Provider(p) => ApiError::from(p),
-            StartPitrError::Job(j) => ApiError::from(j),
-            StartPitrError::Denied(d) => ApiError::from(d),
-            StartPitrError::NotSupported(m) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
-            }
-            StartPitrError::Invalid { field, message } => {
-                let mut e =
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
-                e.field = Some(field.into());
-                e
-            }
-        }
-    }
 }
 
 /// Restores the database to a moment in its recoverable window, as a job.
@@ -69,47 +40,26 @@ pub async fn create(
     body: Result<Json<PitrBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let body = super::error::json_body(body, "a point-in-time restore request")?;
-    actor
-        .may(state.tm.jobs.store(), Action::PitrRestore, Some(&db))
-        .await?;
     let request = PitrRequest {
         restore_time: body.restore_time,
         confirm: body.confirm,
     };
-    let result =
-        start_pitr_restore(&state.tm.jobs, &state.tm.catalog, &db, request, &actor.principal).await;
-    let store = state.tm.jobs.store();
-    actor
-        .audit_result(
-            store,
-            Action::PitrRestore,
-            Some(&db),
-            &result.as_ref().map(|j| &j.id),
-        )
-        .await;
-    Ok(accepted(result?.into()))
+    let job = ops::pitr::restore(&state.tm, &actor.caller(), &db, request).await?;
+    Ok(accepted(job.into()))
 }
 
 /// The data directories point-in-time restores set aside, newest first.
 #[utoipa::path(get, path = "/api/v1/databases/{db}/safety-copies", tag = "pitr",
     params(("db" = String, Path, description = "The database's id")),
-    responses((status = 200, description = "The safety copies", body = Vec<SafetyCopyView>),
+    responses((status = 200, description = "The safety copies", body = Vec<SafetyCopy>),
               (status = 404, description = "No such database", body = ErrorBody)))]
 pub async fn safety_copies(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
-) -> Result<Json<Vec<SafetyCopyView>>, ApiError> {
-    let copies = state.tm.catalog.safety_copies(&db).await?;
+) -> Result<Json<Vec<SafetyCopy>>, ApiError> {
     Ok(Json(
-        copies
-            .into_iter()
-            .map(|c| SafetyCopyView {
-                id: c.id,
-                created_at: c.created_at,
-                restore_time: c.restore_time,
-                size_bytes: c.size_bytes,
-            })
-            .collect(),
+        ops::safety::list(&state.tm, &actor.caller(), &db).await?,
     ))
 }
 
@@ -124,26 +74,6 @@ pub async fn discard(
     actor: Actor,
     Path((db, copy)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let store = state.tm.jobs.store();
-    actor
-        .may(store, Action::DiscardSafetyCopy, Some(&db))
-        .await?;
-    if state.tm.catalog.discard_safety_copy(&db, &copy).await? {
-        actor
-            .audit(
-                store,
-                Action::DiscardSafetyCopy,
-                Some(&db),
-                Some(&copy),
-                "ok",
-            )
-            .await;
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "safety_copy_not_found",
-            format!("There is no safety copy '{copy}' for this database."),
-        ))
-    }
+    ops::safety::discard(&state.tm, &actor.caller(), &db, &copy).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -3,16 +3,14 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use chrono::Utc;
 use serde::Deserialize;
-use tidemark_core::schedule::service::{self, ScheduleChangeError};
+use tidemark_core::ops;
+use tidemark_core::ops::schedule::ScheduleChange;
 use tidemark_types::Schedule;
 
 use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
 use crate::state::AppState;
-use tidemark_core::auth::Action;
 
 /// A change of schedule; a field left out keeps its value.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -23,28 +21,6 @@ pub struct ScheduleBody {
     pub hour: Option<i64>,
 }
 
-impl From<ScheduleChangeError> for ApiError {
-    fn from(e: ScheduleChangeError) -> Self {
-        match e {
-            ScheduleChangeError::Provider(p) => p.into(),
-            ScheduleChangeError::Store(s) => s.into(),
-            ScheduleChangeError::Denied(d) => d.into(),
-            ScheduleChangeError::Invalid(i) => {
-                let mut err = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_field",
-                    i.to_string(),
-                );
-                err.field = Some(i.field().into());
-                err
-            }
-            ScheduleChangeError::NotSupported(m) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_supported", m)
-            }
-        }
-    }
-}
-
 /// The daily backup schedule and its next run.
 #[utoipa::path(get, path = "/api/v1/databases/{db}/schedule", tag = "backups",
     params(("db" = String, Path, description = "The database's id")),
@@ -53,10 +29,12 @@ impl From<ScheduleChangeError> for ApiError {
               (status = 422, description = "This database has no schedule", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    actor: Actor,
     Path(db): Path<String>,
 ) -> Result<Json<Schedule>, ApiError> {
-    let s = service::read(&state.tm.catalog, state.tm.jobs.store(), &db, Utc::now()).await?;
-    Ok(Json(s))
+    Ok(Json(
+        ops::schedule::read(&state.tm, &actor.caller(), &db).await?,
+    ))
 }
 
 /// Turns the daily backup on or off, or moves its hour (UTC).
@@ -73,32 +51,11 @@ pub async fn put(
     body: Result<Json<ScheduleBody>, JsonRejection>,
 ) -> Result<Json<Schedule>, ApiError> {
     let body = json_body(body, "a schedule")?;
-    actor
-        .may(state.tm.jobs.store(), Action::ChangeSchedule, Some(&db))
-        .await?;
-    let s = service::change(
-        &state.tm.catalog,
-        state.tm.jobs.store(),
-        &db,
-        body.enabled,
-        body.hour,
-        &actor.principal,
-        Utc::now(),
-    )
-    .await?;
-    let what = format!(
-        "{} at {:02}:00 UTC",
-        if s.enabled { "on" } else { "off" },
-        s.hour
-    );
-    actor
-        .audit(
-            state.tm.jobs.store(),
-            Action::ChangeSchedule,
-            Some(&db),
-            Some(&what),
-            "ok",
-        )
-        .await;
-    Ok(Json(s))
+    let change = ScheduleChange {
+        enabled: body.enabled,
+        hour: body.hour,
+    };
+    Ok(Json(
+        ops::schedule::change(&state.tm, &actor.caller(), &db, change).await?,
+    ))
 }

@@ -4,18 +4,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tidemark_core::auth::{Action, hash_token, new_token};
+use tidemark_core::ops;
 
 use super::error::{ApiError, ErrorBody};
-use super::jobs::{job_not_found, parse_id};
 use crate::auth::Actor;
 use crate::state::AppState;
-
-/// How long a link lives unless asked otherwise, and at most.
-pub const DEFAULT_DAYS: i64 = 7;
-const MAX_DAYS: i64 = 90;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,8 +52,6 @@ pub async fn create(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let store = state.tm.jobs.store();
-    actor.may(store, Action::CreateShareLink, None).await?;
     // The body is optional: none means the defaults.
     let request: NewShareLink = if body.iter().all(u8::is_ascii_whitespace) {
         NewShareLink::default()
@@ -71,48 +64,13 @@ pub async fn create(
             )
         })?
     };
-    let days = request.days.unwrap_or(DEFAULT_DAYS);
-    if !(1..=MAX_DAYS).contains(&days) {
-        let mut e = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            format!("days must be from 1 to {MAX_DAYS}; got {days}."),
-        );
-        e.field = Some("days".into());
-        return Err(e);
-    }
-    let job = store
-        .job(&parse_id(&id)?)
-        .await?
-        .ok_or_else(|| job_not_found(&id))?;
-    let token = new_token("tms_");
-    let now = Utc::now();
-    let expires_at = now + Duration::days(days);
-    let link_id = store
-        .create_share_link(
-            &hash_token(token.expose()),
-            job.id.as_str(),
-            &job.database,
-            &actor.principal.user,
-            now,
-            expires_at,
-        )
-        .await?;
-    actor
-        .audit(
-            store,
-            Action::CreateShareLink,
-            Some(&job.database),
-            Some(job.id.as_str()),
-            &format!("link {link_id} for {days} days"),
-        )
-        .await;
+    let link = ops::shares::create(&state.tm, &actor.caller(), &id, request.days).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedShareLink {
-            id: link_id,
-            path: format!("/s/{}", token.expose()),
-            expires_at,
+            id: link.id,
+            path: link.path(),
+            expires_at: link.expires_at,
         }),
     )
         .into_response())
@@ -124,10 +82,10 @@ pub async fn create(
     responses((status = 200, description = "The links, newest first", body = Vec<ShareLinkView>)))]
 pub async fn list(
     State(state): State<AppState>,
+    actor: Actor,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ShareLinkView>>, ApiError> {
-    let job = parse_id(&id)?;
-    let links = state.tm.jobs.store().share_links(job.as_str()).await?;
+    let links = ops::shares::list(&state.tm, &actor.caller(), &id).await?;
     Ok(Json(
         links
             .into_iter()
@@ -153,25 +111,6 @@ pub async fn revoke(
     actor: Actor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let store = state.tm.jobs.store();
-    actor.may(store, Action::CreateShareLink, None).await?;
-    match store.revoke_share_link(id, Utc::now()).await? {
-        Some(link) => {
-            actor
-                .audit(
-                    store,
-                    Action::CreateShareLink,
-                    Some(&link.database),
-                    Some(&link.target),
-                    &format!("link {id} revoked"),
-                )
-                .await;
-            Ok(StatusCode::NO_CONTENT)
-        }
-        None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "share_link_not_found",
-            format!("There is no live share link {id}."),
-        )),
-    }
+    ops::shares::revoke(&state.tm, &actor.caller(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
