@@ -1,6 +1,6 @@
 //! Tidemark's pages and components, rendered on the server and hydrated in the browser.
 
-pub mod account_fns;
+pub mod error;
 pub mod format;
 #[cfg(feature = "hydrate")]
 mod live;

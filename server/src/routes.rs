@@ -5,7 +5,6 @@ use axum::middleware;
 use axum::routing::post;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
-use tidemark_app::server_fns::ssr::ServerContext;
 use tidemark_app::{App, shell};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -43,11 +42,8 @@ async fn cache_headers(
 static HASHED: std::sync::LazyLock<bool> = std::sync::LazyLock::new(crate::startup::hashed_site);
 
 pub fn router(state: AppState) -> Router {
-    let context = ServerContext {
-        catalog: state.tm.catalog.clone(),
-        jobs: state.tm.jobs.clone(),
-        config: state.tm.config.clone(),
-    };
+    // Pages and server functions get the same operations handle as the REST API.
+    let context = state.tm.clone();
     let page_context = context.clone();
     let options = state.leptos_options.clone();
     let sessions = SessionManagerLayer::new(auth::StateSessions(state.tm.jobs.store().clone()))

@@ -825,14 +825,9 @@ async fn every_route_refuses_the_anonymous_under_every_spelling_of_its_path() {
 #[tokio::test]
 async fn server_functions_refuse_the_anonymous_even_past_the_middleware() {
     use leptos::prelude::provide_context;
-    use tidemark_app::server_fns::ssr::ServerContext;
     let Served { state, t, .. } = serve().await;
     // The server functions alone, with no authentication in front: each must still ask.
-    let cx = ServerContext {
-        catalog: state.tm.catalog.clone(),
-        jobs: state.tm.jobs.clone(),
-        config: state.tm.config.clone(),
-    };
+    let cx = state.tm.clone();
     let app = axum::Router::new().route(
         "/_fn/{*name}",
         axum::routing::post(move |req: axum::extract::Request| {

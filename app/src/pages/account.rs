@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{LoadError, error_text};
-use crate::account_fns::{ChangePassword, CreateToken, RevokeToken, load_account};
 use crate::format;
 use crate::model::AccountInfo;
+use crate::server_fns::{ChangePassword, CreateToken, RevokeToken, load_account};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{LoadError, error_text};
-use crate::account_fns::{AddUser, load_admin};
 use crate::format;
 use crate::model::AdminView;
+use crate::server_fns::{AddUser, load_admin};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {

@@ -1,6 +1,7 @@
 //! A database's Backups tab: point-in-time recovery, backups and their schedule, dumps and
 //! restores, firewall rules, TimescaleDB's limits and recent activity, as the database has them.
 
+use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -56,7 +57,7 @@ pub fn DatabasePage() -> impl IntoView {
 /// Opens a job's page once the action that started it answers with its id.
 fn follow_job<A>(action: ServerAction<A>)
 where
-    A: leptos::server_fn::ServerFn<Output = String, Error = ServerFnError>
+    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
         + Clone
         + Send
         + Sync
@@ -73,7 +74,7 @@ where
 /// What a failed action said, in an alert.
 fn action_error<A>(action: ServerAction<A>) -> impl IntoView
 where
-    A: leptos::server_fn::ServerFn<Error = ServerFnError> + Clone + Send + Sync + 'static,
+    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     A::Output: Clone + Send + Sync + 'static,
 {
     move || {
@@ -740,7 +741,7 @@ fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -> impl Into
 /// The finished dumps to restore from, the first one selected.
 #[component]
 fn DumpChoice(
-    dumps: Resource<Result<Vec<crate::model::Job>, ServerFnError>>,
+    dumps: Resource<Result<Vec<crate::model::Job>, AppError>>,
     chosen: RwSignal<Option<String>>,
 ) -> impl IntoView {
     view! {

@@ -1,5 +1,6 @@
 //! A job's page, the one people share: progress, phase, ETA, outcome and log, live in the browser.
 
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -11,7 +12,7 @@ use crate::server_fns::{CancelJob, ShareJob, load_job_page, load_shared_job};
 
 /// A job's page from its resource: live when there is a job, `missing` when there is none.
 fn job_or(
-    page: Resource<Result<Option<JobPage>, ServerFnError>>,
+    page: Resource<Result<Option<JobPage>, AppError>>,
     missing: impl Fn() -> AnyView + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     // The last page that loaded: when a reload at the job's end fails (a phone that lost its

@@ -20,6 +20,8 @@ pub use overview::Overview;
 
 use leptos::prelude::*;
 
+use crate::error::AppError;
+
 /// A failed load, said plainly, with the server's sentence.
 #[component]
 pub fn LoadError(message: String) -> impl IntoView {
@@ -32,9 +34,6 @@ pub fn LoadError(message: String) -> impl IntoView {
 }
 
 /// The server's sentence from a server function error.
-pub fn error_text(e: &ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(s) => s.clone(),
-        other => other.to_string(),
-    }
+pub fn error_text(e: &AppError) -> String {
+    e.message.clone()
 }

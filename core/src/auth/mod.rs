@@ -1,6 +1,6 @@
-//! Who may do what: users and their roles, passwords, API tokens, share links, and the audit log's entries.
+//! Who may do what: roles and the actions they allow, passwords, and bearer tokens (API tokens,
+//! share links).
 
-pub mod accounts;
 mod password;
 mod role;
 mod token;

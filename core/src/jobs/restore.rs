@@ -15,7 +15,7 @@ use super::preflight::{self, Check};
 use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use super::timescale;
 use super::upload;
-use crate::auth::{Action, Principal};
+use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::pgtools::acting::{self, Acting};
@@ -70,8 +70,6 @@ pub enum StartRestoreError {
     Store(#[from] StoreError),
     #[error("{}", preflight::failures(.0).unwrap_or_default())]
     Preflight(Vec<Check>),
-    #[error(transparent)]
-    Denied(#[from] crate::auth::Denied),
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> StartRestoreError {
@@ -243,10 +241,6 @@ async fn prepare(
     actor: &Principal,
     request: RestoreRequest,
 ) -> Result<Prepared, StartRestoreError> {
-    actor.may(match request.target {
-        RestoreTarget::InPlace => Action::RestoreInPlace,
-        RestoreTarget::NewDatabase(_) => Action::RestoreIntoNewDatabase,
-    })?;
     let started_by = actor.user.as_str();
     let db = catalog.database(database).await?;
     let (source_file, source_param, dumped_timescaledb) = match &request.source {

@@ -5,7 +5,6 @@ use futures_util::TryStreamExt;
 
 use super::backup::find_archive;
 use super::upload::{self, Upload, UploadError};
-use crate::auth::{Action, Denied, Principal};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::provider::ProviderError;
@@ -13,8 +12,6 @@ use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
-    #[error(transparent)]
-    Denied(#[from] Denied),
     #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error(transparent)]
@@ -32,10 +29,8 @@ pub async fn stage_backup(
     store: &Store,
     config: &Config,
     database: &str,
-    actor: &Principal,
     backup: &str,
 ) -> Result<Upload, StageError> {
-    actor.may(Action::Upload)?;
     let db = catalog.database(database).await?;
     let artifacts = config.artifacts_dir();
     // The same limits as a file sent from a browser: an archive from a provider is no more

@@ -10,7 +10,6 @@ impl From<StartDumpError> for OpsError {
         match e {
             StartDumpError::Provider(p) => p.into(),
             StartDumpError::Job(j) => j.into(),
-            StartDumpError::Denied(d) => d.into(),
             StartDumpError::NotSupported(m) => {
                 OpsError::new(super::ErrorKind::Invalid, "not_supported", m)
             }

@@ -12,7 +12,6 @@ impl From<StartPitrError> for OpsError {
         match e {
             StartPitrError::Provider(p) => p.into(),
             StartPitrError::Job(j) => j.into(),
-            StartPitrError::Denied(d) => d.into(),
             StartPitrError::NotSupported(m) => {
                 OpsError::new(ErrorKind::Invalid, "not_supported", m)
             }

@@ -13,7 +13,6 @@ impl From<StartRestoreError> for OpsError {
     fn from(e: StartRestoreError) -> Self {
         match e {
             StartRestoreError::Provider(p) => p.into(),
-            StartRestoreError::Denied(d) => d.into(),
             StartRestoreError::Job(j) => j.into(),
             StartRestoreError::Store(s) => s.into(),
             StartRestoreError::Conflict(m) => {

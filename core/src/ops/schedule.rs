@@ -10,7 +10,6 @@ impl From<ScheduleChangeError> for OpsError {
         match e {
             ScheduleChangeError::Provider(p) => p.into(),
             ScheduleChangeError::Store(s) => s.into(),
-            ScheduleChangeError::Denied(d) => d.into(),
             ScheduleChangeError::Invalid(i) => OpsError::invalid(i.field(), i.to_string()),
             ScheduleChangeError::NotSupported(m) => {
                 OpsError::new(ErrorKind::Invalid, "not_supported", m)
@@ -47,7 +46,6 @@ pub async fn change(
         database,
         change.enabled,
         change.hour,
-        &who.principal,
         tm.clock.now(),
     )
     .await

@@ -29,7 +29,6 @@ impl From<UploadError> for OpsError {
 impl From<StageError> for OpsError {
     fn from(e: StageError) -> Self {
         match e {
-            StageError::Denied(d) => d.into(),
             StageError::Provider(p) => p.into(),
             StageError::Store(s) => s.into(),
             StageError::NotFound(m) => OpsError::not_found("backup_not_found", m),
@@ -64,15 +63,8 @@ pub async fn stage(
     backup: &str,
 ) -> Result<Upload, OpsError> {
     let door = tm.door(who, Action::Upload, Some(database)).await?;
-    let result = stage_backup(
-        &tm.catalog,
-        tm.store(),
-        &tm.config,
-        database,
-        &who.principal,
-        backup,
-    )
-    .await
-    .map_err(OpsError::from);
+    let result = stage_backup(&tm.catalog, tm.store(), &tm.config, database, backup)
+        .await
+        .map_err(OpsError::from);
     door.end(result, |up| up.id.clone()).await
 }

@@ -1,5 +1,5 @@
 //! Accounts: who am I, my password, users (admins), API tokens, and the audit log. Thin handlers
-//! over `core::auth::accounts`.
+//! over `core::ops::accounts`.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;

@@ -1,0 +1,22 @@
+//! Backups: a manual one, and one made ready to restore.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::StagedDump;
+
+/// Takes a manual logical backup; returns the job's id.
+#[server(prefix = "/_fn", endpoint = "trigger_backup")]
+pub async fn trigger_backup(id: String) -> Result<String, AppError> {
+    let (tm, who) = super::context::signed_in()?;
+    let job = tidemark_core::ops::backups::take(&tm, &who, &id).await?;
+    Ok(job.id.to_string())
+}
+
+/// Makes a backup ready to restore: its dump is taken out of its archive and kept as an upload.
+#[server(prefix = "/_fn", endpoint = "stage_backup")]
+pub async fn stage_backup(id: String, backup: String) -> Result<StagedDump, AppError> {
+    let (tm, who) = super::context::signed_in()?;
+    let up = tidemark_core::ops::uploads::stage(&tm, &who, &id, &backup).await?;
+    Ok(StagedDump::from_upload(&up))
+}
