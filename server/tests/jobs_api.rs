@@ -46,7 +46,7 @@ async fn a_dump_followed_live_then_resumed_then_downloaded() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 422);
     assert_eq!(
         res.json::<Value>().await.unwrap()["error"]["field"],
         "limit"

@@ -137,6 +137,26 @@ async fn state_of(s: &Served, held: &str) -> String {
     )
 }
 
+/// An audit entry without its time and address, and with numbers (job ids, link ids) blurred:
+/// what two doors must record alike.
+fn record_of(e: &tidemark_core::store::AuditEntry) -> (String, String, Option<String>, String) {
+    let blur = |t: &str| {
+        t.chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect::<String>()
+    };
+    (
+        e.action.clone(),
+        blur(&e.outcome),
+        e.database.clone(),
+        blur(&e.target.clone().unwrap_or_default())
+            .split('-')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
 /// Waits until the job's state is `state`.
 async fn wait_for(s: &Served, id: &str, state: &str) {
     for _ in 0..600 {
@@ -491,18 +511,22 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
     assert_eq!(cases.len(), 15, "one case per action");
 
     let mut checked = 0;
+    let mut compared = 0;
     for case in &cases {
         for (role, name, client) in &clients {
+            // What each door left in the audit log, to compare the two doors' records.
+            let mut records: Vec<(bool, (String, String, Option<String>, String))> = Vec::new();
             if *role < case.least {
                 for call in &case.refused {
                     let before = state_of(&s, &held).await;
                     let (status, body) = send(&base, client, call).await;
                     let what = format!("{name} ({role}) {} for {}", describe(call), case.action);
                     assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {body}");
+                    let v: Value = serde_json::from_str(&body).unwrap();
                     if matches!(call, Call::ServerFn(..)) {
-                        assert!(body.contains("role"), "{what}: {body}");
+                        assert_eq!(v["kind"], "denied", "{what}: {body}");
+                        assert!(v["message"].as_str().unwrap().contains("role"), "{what}");
                     } else {
-                        let v: Value = serde_json::from_str(&body).unwrap();
                         assert_eq!(v["error"]["code"], "forbidden", "{what}: {body}");
                     }
                     assert_eq!(
@@ -517,16 +541,25 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
                         "{what}: the refusal is audited"
                     );
                     assert!(newest.outcome.starts_with("denied"), "{what}: {newest:?}");
+                    records.push((matches!(call, Call::ServerFn(..)), record_of(newest)));
                     checked += 1;
                 }
             } else {
                 for call in &case.allowed {
+                    let before = s.t.store.audit_log(1).await.unwrap();
                     let (status, body) = send(&base, client, call).await;
                     let what = format!("{name} ({role}) {} for {}", describe(call), case.action);
                     assert!(
                         status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
                         "{what} was refused: {status} {body}"
                     );
+                    let newest = s.t.store.audit_log(1).await.unwrap();
+                    if newest != before
+                        && let Some(entry) = newest.first()
+                    {
+                        assert_eq!(entry.actor, *name, "{what}");
+                        records.push((matches!(call, Call::ServerFn(..)), record_of(entry)));
+                    }
                     checked += 1;
                 }
                 if case.action == "cancel_job" {
@@ -534,8 +567,26 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
                     wait_for(&s, &held, "cancelled").await;
                 }
             }
+            // Through either door, the same action leaves the same record.
+            let rest = records.iter().find(|(via_fn, _)| !via_fn);
+            let via_fn = records.iter().find(|(via_fn, _)| *via_fn);
+            // (Not for cancelling, where the first door's success leaves nothing for the second
+            // to stop, nor for an upload, where the REST call sends a file and the page makes a
+            // backup ready: two different requests.)
+            let paired = *role < case.least || !matches!(case.action, "cancel_job" | "upload");
+            if let (Some((_, a)), Some((_, b))) = (rest, via_fn)
+                && paired
+            {
+                assert_eq!(
+                    a, b,
+                    "{name} {}: the two doors record differently",
+                    case.action
+                );
+                compared += 1;
+            }
         }
     }
+    assert!(compared >= 15, "only {compared} pairs of records compared");
     assert!(checked >= 80, "only {checked} calls checked");
     lock.rollback().await.unwrap();
     s.t.stop().await;
