@@ -137,9 +137,12 @@ async fn state_of(s: &Served, held: &str) -> String {
     )
 }
 
+/// What an audit entry says: action, outcome, database, target.
+type Record = (String, String, Option<String>, String);
+
 /// An audit entry without its time and address, and with numbers (job ids, link ids) blurred:
 /// what two doors must record alike.
-fn record_of(e: &tidemark_core::store::AuditEntry) -> (String, String, Option<String>, String) {
+fn record_of(e: &tidemark_core::store::AuditEntry) -> Record {
     let blur = |t: &str| {
         t.chars()
             .map(|c| if c.is_ascii_digit() { '#' } else { c })
@@ -515,7 +518,7 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
     for case in &cases {
         for (role, name, client) in &clients {
             // What each door left in the audit log, to compare the two doors' records.
-            let mut records: Vec<(bool, (String, String, Option<String>, String))> = Vec::new();
+            let mut records: Vec<(bool, Record)> = Vec::new();
             if *role < case.least {
                 for call in &case.refused {
                     let before = state_of(&s, &held).await;
