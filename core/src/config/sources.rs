@@ -1,189 +1,16 @@
-//! Tidemark's one typed configuration, read once at start from environment variables and an optional TOML file.
+//! Where the configuration is read from: the environment, which wins, and the optional TOML file
+//! named by `TIDEMARK_CONFIG`; every error names the setting at fault.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use super::servers::{ScalingoFile, check_id, list};
+use super::{ClusterConfig, Config, ExternalConfig, ScalingoConfig};
 use crate::schedule::retention::{RetentionPolicy, preset};
 use crate::secret::Secret;
-
-/// Everything the server needs to start. Every field has a safe default.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// Address the dashboard listens on (`TIDEMARK_LISTEN`, default 127.0.0.1:3000).
-    pub listen: SocketAddr,
-    /// Where Tidemark keeps its state and its managed clusters (`TIDEMARK_DATA_DIR`, default ./data).
-    pub data_dir: PathBuf,
-    /// Directory with initdb, pg_ctl, pg_dump... (`TIDEMARK_PG_BIN_DIR`).
-    pub pg_bin_dir: PathBuf,
-    /// The pgBackRest program (`TIDEMARK_PGBACKREST`, default `pgbackrest` on the PATH).
-    pub pgbackrest: PathBuf,
-    /// System user that owns managed clusters when Tidemark runs as root (`TIDEMARK_RUN_AS`).
-    pub run_as_user: String,
-    /// Whether to create and run the embedded demo cluster (`TIDEMARK_EMBEDDED`, default true).
-    pub embedded: bool,
-    /// Port of the embedded cluster on 127.0.0.1 (`TIDEMARK_EMBEDDED_PORT`); chosen on first start when unset.
-    pub embedded_port: Option<u16>,
-    /// Directory holding the compiled site: wasm, JS, CSS (`TIDEMARK_SITE_ROOT`, default target/site).
-    pub site_root: PathBuf,
-    /// Largest dump that can be uploaded, in bytes (`TIDEMARK_MAX_UPLOAD_BYTES`, default 10 GiB).
-    pub max_upload_bytes: u64,
-    /// Whether a daily backup missed while the server was down runs when it starts again
-    /// (`TIDEMARK_CATCH_UP_MISSED_BACKUPS`, default true).
-    pub catch_up_missed_backups: bool,
-    /// Take a full physical backup when the newest is this many days old; 0 turns it off
-    /// (`TIDEMARK_FULL_BACKUP_EVERY_DAYS`, default 7).
-    pub full_backup_every_days: u32,
-    /// Which logical backups are kept (`TIDEMARK_RETENTION` = starter or business, default
-    /// starter; the file's `[retention]` table can override each number).
-    pub retention: RetentionPolicy,
-    /// Tidemark is reached over HTTPS (through a proxy): session cookies are marked Secure
-    /// (`TIDEMARK_HTTPS`, default false).
-    pub https: bool,
-    /// Off unless set: the header in which an authenticating reverse proxy names the user
-    /// (`TIDEMARK_PROXY_USER_HEADER`, e.g. `X-Forwarded-User`), trusted only from
-    /// `trusted_proxies`.
-    pub proxy_user_header: Option<String>,
-    /// The proxies' addresses (`TIDEMARK_TRUSTED_PROXIES`, comma-separated IPs).
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// More clusters for Tidemark to create and manage, besides the embedded one (`[[clusters]]`).
-    pub clusters: Vec<ClusterConfig>,
-    /// PostgreSQL servers Tidemark reaches by URL but does not manage (`[[external]]`).
-    pub external: Vec<ExternalConfig>,
-    /// Scalingo's databases, shown when `SCALINGO_API_TOKEN` is set.
-    pub scalingo: Option<ScalingoConfig>,
-}
-
-/// Scalingo: the API token, where to ask, and which databases to show.
-#[derive(Clone, PartialEq)]
-pub struct ScalingoConfig {
-    /// `SCALINGO_API_TOKEN`: kept on the server, exchanged for short-lived tokens.
-    pub api_token: Secret<String>,
-    /// `SCALINGO_AUTH_URL` (or `[scalingo] auth_url`), default https://auth.scalingo.com.
-    pub auth_url: String,
-    /// `SCALINGO_REGIONS` (comma-separated, or `[scalingo] regions`): all regions when empty.
-    pub regions: Vec<String>,
-    /// `SCALINGO_APPS` (comma-separated app or database names, or `[scalingo] apps`): all when empty.
-    pub apps: Vec<String>,
-    /// `SCALINGO_DB_SSLROOTCERT` (or `[scalingo] db_sslrootcert`): the certificate authorities that
-    /// Scalingo databases' certificates are checked against (`verify-full`); the system's when unset.
-    pub db_ssl_root_cert: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for ScalingoConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScalingoConfig")
-            .field("auth_url", &self.auth_url)
-            .field("regions", &self.regions)
-            .field("apps", &self.apps)
-            .field("db_ssl_root_cert", &self.db_ssl_root_cert)
-            .finish_non_exhaustive()
-    }
-}
-
-/// `[scalingo]` in the file; the token itself only comes from the environment.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScalingoFile {
-    auth_url: Option<String>,
-    regions: Option<Vec<String>>,
-    apps: Option<Vec<String>>,
-    db_sslrootcert: Option<PathBuf>,
-}
-
-fn list(v: &str) -> Vec<String> {
-    v.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// `[[clusters]]`: a managed cluster.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClusterConfig {
-    /// Id in URLs and the API; also the cluster's directory and pgBackRest stanza.
-    pub id: String,
-    /// Shown on the pages; the id when left out.
-    pub name: Option<String>,
-    /// The database inside the cluster that is backed up; the id when left out.
-    pub main_database: Option<String>,
-    /// Fixed port on 127.0.0.1; a free one is picked the first time when left out.
-    pub port: Option<u16>,
-}
-
-/// `[[external]]`: a server given by a connection URL. Logical backups, dumps and restores only.
-#[derive(Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExternalConfig {
-    pub id: String,
-    pub name: Option<String>,
-    /// `postgres://user:password@host:port/database`; or give `url_env`.
-    pub url: Option<Secret<String>>,
-    /// The name of an environment variable that holds the URL, to keep it out of the file.
-    pub url_env: Option<String>,
-}
-
-impl std::fmt::Debug for ExternalConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExternalConfig")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .field("url_env", &self.url_env)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Ids appear in URLs and directory names: lower-case letters, digits and dashes.
-fn check_id(setting: &str, id: &str, seen: &mut Vec<String>) -> Result<(), ConfigError> {
-    let ok = !id.is_empty()
-        && id.len() <= 40
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !ok {
-        return Err(invalid(
-            setting,
-            &format!(
-                "'{id}' is not a valid id; use lower-case letters, digits and dashes, starting with a letter"
-            ),
-        ));
-    }
-    if seen.iter().any(|s| s == id) {
-        return Err(invalid(setting, &format!("the id '{id}' is used twice")));
-    }
-    seen.push(id.to_string());
-    Ok(())
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
-            data_dir: PathBuf::from("data"),
-            pg_bin_dir: PathBuf::from("/usr/lib/postgresql/15/bin"),
-            pgbackrest: PathBuf::from("pgbackrest"),
-            run_as_user: "postgres".to_string(),
-            embedded: true,
-            embedded_port: None,
-            site_root: PathBuf::from("target/site"),
-            max_upload_bytes: 10 << 30,
-            catch_up_missed_backups: true,
-            full_backup_every_days: 7,
-            retention: RetentionPolicy::starter(),
-            https: false,
-            proxy_user_header: None,
-            trusted_proxies: Vec::new(),
-            clusters: Vec::new(),
-            external: Vec::new(),
-            scalingo: None,
-        }
-    }
-}
 
 /// A setting that could not be read; the message names the setting and what it expects.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -505,47 +332,9 @@ impl Config {
         }
         Ok(c)
     }
-
-    /// Path of a PostgreSQL program in the configured binary directory.
-    pub fn pg_bin(&self, program: &str) -> PathBuf {
-        self.pg_bin_dir.join(program)
-    }
-
-    /// The SQLite file that holds Tidemark's own state.
-    pub fn state_db_path(&self) -> PathBuf {
-        self.data_dir.join("tidemark.db")
-    }
-
-    /// The directory of one managed cluster.
-    pub fn cluster_dir(&self, name: &str) -> PathBuf {
-        self.data_dir.join("clusters").join(name)
-    }
-
-    /// Where finished dumps are kept.
-    pub fn artifacts_dir(&self) -> PathBuf {
-        self.data_dir.join("artifacts")
-    }
-
-    /// Where Tidemark keeps secrets it generated (cluster passwords), readable by its own user only.
-    pub fn secrets_dir(&self) -> PathBuf {
-        self.data_dir.join("secrets")
-    }
-
-    /// Absolute data directory, so paths written into PostgreSQL and pgBackRest settings stay valid.
-    pub fn absolute_data_dir(&self) -> std::io::Result<PathBuf> {
-        absolute(&self.data_dir)
-    }
 }
 
-fn absolute(p: &Path) -> std::io::Result<PathBuf> {
-    if p.is_absolute() {
-        Ok(p.to_path_buf())
-    } else {
-        Ok(std::env::current_dir()?.join(p))
-    }
-}
-
-fn invalid(setting: &str, message: &str) -> ConfigError {
+pub(super) fn invalid(setting: &str, message: &str) -> ConfigError {
     ConfigError::Invalid {
         setting: setting.to_string(),
         message: message.to_string(),
