@@ -3,10 +3,13 @@
 
 mod cache;
 mod client;
+mod conversions;
+mod discovery;
 mod error;
 mod http;
 mod jwt;
 mod model;
+mod poll;
 mod provider;
 
 pub use client::{AddonRef, ClientSettings, NewRule, ScalingoClient};

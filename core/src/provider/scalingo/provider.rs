@@ -12,19 +12,20 @@ use tokio::time::Instant;
 
 use super::client::{AddonRef, NewRule, ScalingoClient};
 use super::error::ScalingoError;
-use super::model::{ApiBackup, ApiDatabase, Region};
 use crate::jobs::JobContext;
 use crate::jobs::dump::human_size;
 use crate::pgtools::pg_dump::ConnTarget;
 use crate::provider::cidr::check_rule;
 use crate::provider::{
-    ArchiveStream, Backup, BackupMethod, BackupStatus, Database, DatabaseStatus, Features,
-    Firewall, FirewallRule, FirewallRuleKind, Hosting, ManagedRange, NewFirewallRule, PitrWindow,
-    Provider, ProviderError, ProviderKind, ProviderSchedule,
+    ArchiveStream, Backup, BackupStatus, Database, Firewall, FirewallRule, ManagedRange,
+    NewFirewallRule, PitrWindow, Provider, ProviderError, ProviderKind, ProviderSchedule,
 };
 
+use super::conversions::*;
+use super::poll::Look;
+
 /// How long the list of databases is reused.
-const DISCOVERY_TTL: Duration = Duration::from_secs(60);
+pub(super) const DISCOVERY_TTL: Duration = Duration::from_secs(60);
 /// The most firewall rules a database can have.
 pub const MAX_FIREWALL_RULES: usize = 30;
 /// The variable holding the connection URL.
@@ -41,152 +42,19 @@ pub struct Selection {
 
 /// A database found, and how to reach it.
 #[derive(Debug, Clone)]
-struct Found {
-    database: Database,
-    addon: AddonRef,
+pub(super) struct Found {
+    pub(super) database: Database,
+    pub(super) addon: AddonRef,
 }
 
 pub struct ScalingoProvider {
-    client: Arc<ScalingoClient>,
-    selection: Selection,
+    pub(super) client: Arc<ScalingoClient>,
+    pub(super) selection: Selection,
     /// How often jobs ask Scalingo how a backup or an operation is going.
-    poll_every: Duration,
-    found: tokio::sync::Mutex<Option<(Instant, Vec<Found>)>>,
+    pub(super) poll_every: Duration,
+    pub(super) found: tokio::sync::Mutex<Option<(Instant, Vec<Found>)>>,
     /// The authorities the databases' certificates are checked against; the system's when `None`.
     db_root_cert: Option<std::path::PathBuf>,
-}
-
-impl From<ScalingoError> for ProviderError {
-    fn from(e: ScalingoError) -> Self {
-        match e {
-            ScalingoError::NotFound { .. } => ProviderError::Missing(e.to_string()),
-            ScalingoError::Invalid(fields) => ProviderError::Invalid {
-                field: fields.first().map(|f| f.field.clone()),
-                message: ScalingoError::Invalid(fields).to_string(),
-            },
-            ScalingoError::Rejected {
-                status: 400 | 422, ..
-            } => ProviderError::Invalid {
-                field: None,
-                message: e.to_string(),
-            },
-            ScalingoError::Rejected { status: 409, .. } => ProviderError::Conflict(e.to_string()),
-            ScalingoError::Rejected {
-                status: 416,
-                message,
-            } => ProviderError::Invalid {
-                field: None,
-                message,
-            },
-            ScalingoError::Rejected { .. } => ProviderError::Conflict(e.to_string()),
-            ScalingoError::RateLimited | ScalingoError::Unavailable(_) => {
-                ProviderError::Unavailable(e.to_string())
-            }
-            ScalingoError::Unauthorized
-            | ScalingoError::Forbidden(_)
-            | ScalingoError::Unexpected(_) => ProviderError::Upstream(e.to_string()),
-        }
-    }
-}
-
-/// Tidemark's id for a database: its app's name and its region, in URL-safe form.
-fn tidemark_id(app: &str, region: &str, n: usize) -> String {
-    let clean: String = app
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    match n {
-        0 => format!("{clean}-{region}"),
-        n => format!("{clean}-{region}-{}", n + 1),
-    }
-}
-
-fn engine(d: &ApiDatabase) -> String {
-    match d
-        .readable_version
-        .split('-')
-        .next()
-        .filter(|v| !v.is_empty())
-    {
-        Some(v) => format!("PostgreSQL {v}"),
-        None => "PostgreSQL".into(),
-    }
-}
-
-fn status(d: &ApiDatabase) -> DatabaseStatus {
-    match d.status.as_str() {
-        "stopped" => DatabaseStatus::Stopped,
-        _ => DatabaseStatus::Running,
-    }
-}
-
-fn backup_status(s: &str) -> BackupStatus {
-    match s {
-        "scheduled" | "pending" => BackupStatus::Scheduled,
-        "running" | "cancelling" => BackupStatus::Running,
-        "done" => BackupStatus::Done,
-        _ => BackupStatus::Error,
-    }
-}
-
-/// A rule as Tidemark shows it, with its managed range's name when the range is known.
-fn shown_rule(r: super::model::ApiFirewallRule, ranges: &[impl RangeLike]) -> FirewallRule {
-    FirewallRule {
-        range_name: r
-            .range_id
-            .as_ref()
-            .and_then(|id| ranges.iter().find(|m| m.id() == id))
-            .map(|m| m.name().to_string()),
-        kind: if r.kind == "managed_range" {
-            FirewallRuleKind::Managed
-        } else {
-            FirewallRuleKind::Custom
-        },
-        id: r.id,
-        cidr: r.cidr,
-        label: r.label,
-        range_id: r.range_id,
-    }
-}
-
-/// A managed range, as the client reads it or as Tidemark shows it.
-trait RangeLike {
-    fn id(&self) -> &str;
-    fn name(&self) -> &str;
-}
-
-impl RangeLike for super::model::ManagedRange {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl RangeLike for ManagedRange {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-fn backup(b: &ApiBackup) -> Backup {
-    Backup {
-        id: b.id.clone(),
-        created_at: b.created_at,
-        finished_at: None,
-        size_bytes: b.size.filter(|s| *s > 0),
-        status: backup_status(&b.status),
-        method: if b.method == "manual" {
-            BackupMethod::Manual
-        } else {
-            BackupMethod::Periodic
-        },
-    }
 }
 
 impl ScalingoProvider {
@@ -214,198 +82,6 @@ impl ScalingoProvider {
 
     pub fn client(&self) -> &ScalingoClient {
         &self.client
-    }
-
-    fn wanted(&self, name: &str) -> bool {
-        self.selection.only.is_empty() || self.selection.only.iter().any(|o| o == name)
-    }
-
-    /// Every database in the chosen regions, asked again after a minute.
-    async fn discover(&self) -> Result<Vec<Found>, ProviderError> {
-        let mut held = self.found.lock().await;
-        if let Some((at, found)) = held.as_ref()
-            && at.elapsed() < DISCOVERY_TTL
-        {
-            return Ok(found.clone());
-        }
-        let regions: Vec<Region> = self
-            .client
-            .regions()
-            .await?
-            .into_iter()
-            .filter(|r| {
-                self.selection.regions.is_empty() || self.selection.regions.contains(&r.name)
-            })
-            .collect();
-        let mut found = Vec::new();
-        let mut failure = None;
-        for region in &regions {
-            match self.discover_region(region).await {
-                Ok(mut f) => found.append(&mut f),
-                Err(e) => {
-                    tracing::warn!(region = %region.name, error = %e, "cannot list a Scalingo region's databases");
-                    failure = Some(e);
-                }
-            }
-        }
-        match failure {
-            // Nothing listed: say why rather than "no such database".
-            Some(e) if found.is_empty() => return Err(e),
-            // A partial list is served but not kept, so the next look asks again.
-            Some(_) => return Ok(found),
-            None => {}
-        }
-        *held = Some((Instant::now(), found.clone()));
-        Ok(found)
-    }
-
-    async fn discover_region(&self, region: &Region) -> Result<Vec<Found>, ProviderError> {
-        let mut found = Vec::new();
-        let apps = self.client.apps(region).await?;
-        for app in apps
-            .iter()
-            .filter(|a| !a.is_dedicated_database() && self.wanted(&a.name))
-        {
-            let addons = match self.client.addons(region, &app.name).await {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(app = %app.name, error = %e, "cannot list an app's addons");
-                    continue;
-                }
-            };
-            for (n, addon) in addons.iter().filter(|a| a.is_postgresql()).enumerate() {
-                let r = AddonRef {
-                    region: region.name.clone(),
-                    api: region.api.clone(),
-                    database_api: region.database_api.clone(),
-                    app: app.name.clone(),
-                    addon_id: addon.id.clone(),
-                };
-                if let Some(f) = self
-                    .describe(r, &app.name, n, false, &addon.resource_id)
-                    .await
-                {
-                    found.push(f);
-                }
-            }
-        }
-        for db in self.client.dedicated_databases(region).await? {
-            if !self.wanted(&db.name) {
-                continue;
-            }
-            let addons = match self.client.addons(region, &db.name).await {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(database = %db.name, error = %e, "cannot list a Dedicated Resources database's addon");
-                    continue;
-                }
-            };
-            let [addon] = addons.as_slice() else {
-                tracing::warn!(database = %db.name, addons = addons.len(), "a Dedicated Resources database should hold exactly one addon");
-                continue;
-            };
-            let r = AddonRef {
-                region: region.name.clone(),
-                api: region.api.clone(),
-                database_api: region.database_api.clone(),
-                app: db.name.clone(),
-                addon_id: addon.id.clone(),
-            };
-            if let Some(f) = self
-                .describe(r, &db.name, 0, true, &addon.resource_id)
-                .await
-            {
-                found.push(f);
-            }
-        }
-        Ok(found)
-    }
-
-    async fn describe(
-        &self,
-        addon: AddonRef,
-        name: &str,
-        n: usize,
-        dedicated: bool,
-        resource_id: &str,
-    ) -> Option<Found> {
-        let d = match self.client.database(&addon).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!(app = %addon.app, error = %e, "cannot read a Scalingo database");
-                return None;
-            }
-        };
-        let timescaledb = d
-            .postgresql_config
-            .as_ref()
-            .is_some_and(|c| c.timescaledb_enabled);
-        let features = Features {
-            pitr: true,
-            scheduled_backups: !dedicated,
-            manual_backups: !dedicated,
-            dumps: true,
-            firewall: dedicated,
-            timescaledb,
-        };
-        let main = if d.resource_id.is_empty() {
-            resource_id
-        } else {
-            &d.resource_id
-        };
-        Some(Found {
-            database: Database {
-                id: tidemark_id(name, &addon.region, n),
-                name: name.to_string(),
-                provider: ProviderKind::Scalingo,
-                hosting: if dedicated {
-                    Hosting::ScalingoDedicated
-                } else {
-                    Hosting::ScalingoShared
-                },
-                engine: engine(&d),
-                main_database: main.to_string(),
-                features,
-                status: status(&d),
-                plan: Some(d.plan.clone()).filter(|p| !p.is_empty()),
-            },
-            addon,
-        })
-    }
-
-    async fn find(&self, id: &str) -> Result<Found, ProviderError> {
-        self.discover()
-            .await?
-            .into_iter()
-            .find(|f| f.database.id == id)
-            .ok_or_else(|| ProviderError::NotFound(id.to_string()))
-    }
-
-    fn dedicated_only(f: &Found) -> Result<(), ProviderError> {
-        if f.database.hosting == Hosting::ScalingoDedicated {
-            Ok(())
-        } else {
-            Err(ProviderError::NotSupported(format!(
-                "{} is a Shared Resources database: it has no firewall rules to manage.",
-                f.database.name
-            )))
-        }
-    }
-
-    /// Waits before the `n`th look at a job's progress, or less when the job is cancelled:
-    /// every poll interval at first, five times less often after ten looks, so that a long
-    /// restore leaves most of the request budget to the pages.
-    async fn pause(&self, ctx: &JobContext, n: &mut u32) {
-        *n += 1;
-        let wait = if *n <= 10 {
-            self.poll_every
-        } else {
-            self.poll_every * 5
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = ctx.cancel.cancelled() => {}
-        }
     }
 }
 
@@ -510,65 +186,41 @@ impl Provider for ScalingoProvider {
                 "Scalingo accepted the restore as operation {op_id}."
             ))
             .await?;
-        let mut last = String::new();
-        let mut polls = 0;
-        loop {
-            let op = match self.client.operation(&f.addon, &op_id).await {
-                Ok(op) => op,
-                // Reads are retried by the client; a blip beyond that is not the restore failing.
-                Err(e)
-                    if matches!(
-                        e,
-                        ScalingoError::Unavailable(_) | ScalingoError::RateLimited
-                    ) =>
-                {
-                    progress
-                        .log(&format!("Cannot read the operation's status now: {e}"))
-                        .await?;
-                    self.pause(ctx, &mut polls).await;
-                    continue;
-                }
-                Err(e) => return Err(ProviderError::from(e).into()),
-            };
-            if op.status != last {
-                let phase = match op.status.as_str() {
-                    "pending" => "waiting for Scalingo to start the restore",
-                    "running" => "Scalingo is restoring the database",
-                    "cancelling" => "Scalingo is cancelling the restore",
-                    _ => "",
-                };
-                if !phase.is_empty() {
-                    progress.phase(phase, "", None).await?;
-                }
-                progress
-                    .log(&format!("Operation {op_id}: {}", op.status))
-                    .await?;
-                last = op.status.clone();
-            }
-            if op.is_final() {
-                self.found.lock().await.take();
-                return match op.status.as_str() {
+        let stopped =
+            format!("Stopped following the restore; Scalingo goes on with it (operation {op_id}).");
+        let name = f.database.name.clone();
+        let result = self
+            .follow_task(ctx, "the operation's", stopped, || async {
+                let op = self.client.operation(&f.addon, &op_id).await?;
+                let end = op.is_final().then(|| match op.status.as_str() {
                     "finished" => Ok(format!(
-                        "Scalingo restored {} to {}. Data written after that moment is gone, and the point-in-time window starts again from now.",
-                        f.database.name,
+                        "Scalingo restored {name} to {}. Data written after that moment is gone, and the point-in-time window starts again from now.",
                         target.format("%Y-%m-%d %H:%M:%S UTC")
                     )),
-                    "cancelled" => anyhow::bail!(
+                    "cancelled" => Err(anyhow::anyhow!(
                         "Scalingo cancelled the restore; the database was not changed."
-                    ),
-                    _ => anyhow::bail!(
+                    )),
+                    _ => Err(anyhow::anyhow!(
                         "Scalingo could not restore the database: {}",
                         op.error.as_deref().unwrap_or("no reason given")
-                    ),
-                };
-            }
-            if ctx.cancel.is_cancelled() {
-                anyhow::bail!(
-                    "Stopped following the restore; Scalingo goes on with it (operation {op_id})."
-                );
-            }
-            self.pause(ctx, &mut polls).await;
-        }
+                    )),
+                });
+                Ok(Look {
+                    phase: match op.status.as_str() {
+                        "pending" => Some("waiting for Scalingo to start the restore"),
+                        "running" => Some("Scalingo is restoring the database"),
+                        "cancelling" => Some("Scalingo is cancelling the restore"),
+                        _ => None,
+                    },
+                    line: format!("Operation {op_id}: {}", op.status),
+                    status: op.status,
+                    end,
+                })
+            })
+            .await;
+        // The database changed under the cached list.
+        self.found.lock().await.take();
+        result
     }
 
     async fn own_schedule(
@@ -642,68 +294,41 @@ impl Provider for ScalingoProvider {
                 created.id, created.name
             ))
             .await?;
-        let mut last = String::new();
-        let mut polls = 0;
-        loop {
-            let b = match self.client.backup(&f.addon, &created.id).await {
-                Ok(b) => b,
-                Err(e)
-                    if matches!(
-                        e,
-                        ScalingoError::Unavailable(_) | ScalingoError::RateLimited
-                    ) =>
-                {
-                    progress
-                        .log(&format!("Cannot read the backup's status now: {e}"))
-                        .await?;
-                    self.pause(ctx, &mut polls).await;
-                    continue;
-                }
-                Err(e) => return Err(ProviderError::from(e).into()),
+        let stopped = format!(
+            "Stopped following the backup; Scalingo goes on with it (backup {}).",
+            created.id
+        );
+        self.follow_task(ctx, "the backup's", stopped, || async {
+            let b = self.client.backup(&f.addon, &created.id).await?;
+            let state = backup_status(&b.status);
+            let end = match state {
+                BackupStatus::Done => Some(Ok(format!(
+                    "Scalingo took backup {}{}.",
+                    b.name,
+                    b.size
+                        .filter(|s| *s > 0)
+                        .map(|s| format!(" ({})", human_size(s)))
+                        .unwrap_or_default()
+                ))),
+                BackupStatus::Error => Some(Err(anyhow::anyhow!(
+                    "Scalingo's backup {} failed ({}).",
+                    b.id,
+                    b.status
+                ))),
+                _ => None,
             };
-            if b.status != last {
-                match backup_status(&b.status) {
-                    BackupStatus::Scheduled => {
-                        progress
-                            .phase("waiting for Scalingo to start the backup", "", None)
-                            .await?
-                    }
-                    BackupStatus::Running => {
-                        progress
-                            .phase("Scalingo is backing up the database", "", None)
-                            .await?
-                    }
-                    _ => {}
-                }
-                progress
-                    .log(&format!("Backup {}: {}", b.id, b.status))
-                    .await?;
-                last = b.status.clone();
-            }
-            match backup_status(&b.status) {
-                BackupStatus::Done => {
-                    return Ok(format!(
-                        "Scalingo took backup {}{}.",
-                        b.name,
-                        b.size
-                            .filter(|s| *s > 0)
-                            .map(|s| format!(" ({})", human_size(s)))
-                            .unwrap_or_default()
-                    ));
-                }
-                BackupStatus::Error => {
-                    anyhow::bail!("Scalingo's backup {} failed ({}).", b.id, b.status)
-                }
-                _ => {}
-            }
-            if ctx.cancel.is_cancelled() {
-                anyhow::bail!(
-                    "Stopped following the backup; Scalingo goes on with it (backup {}).",
-                    b.id
-                );
-            }
-            self.pause(ctx, &mut polls).await;
-        }
+            Ok(Look {
+                phase: match state {
+                    BackupStatus::Scheduled => Some("waiting for Scalingo to start the backup"),
+                    BackupStatus::Running => Some("Scalingo is backing up the database"),
+                    _ => None,
+                },
+                line: format!("Backup {}: {}", b.id, b.status),
+                status: b.status,
+                end,
+            })
+        })
+        .await
     }
 
     async fn open_archive(
@@ -828,28 +453,5 @@ impl Provider for ScalingoProvider {
             ))),
             other => Ok(other?),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_url_safe_and_name_the_region() {
-        assert_eq!(tidemark_id("my_app", "osc-fr1", 0), "my-app-osc-fr1");
-        assert_eq!(
-            tidemark_id("Shop", "osc-secnum-fr1", 1),
-            "shop-osc-secnum-fr1-2"
-        );
-    }
-
-    #[test]
-    fn backup_statuses_fold_into_four() {
-        assert_eq!(backup_status("pending"), BackupStatus::Scheduled);
-        assert_eq!(backup_status("running"), BackupStatus::Running);
-        assert_eq!(backup_status("done"), BackupStatus::Done);
-        assert_eq!(backup_status("cancelled"), BackupStatus::Error);
-        assert_eq!(backup_status("something-new"), BackupStatus::Error);
     }
 }
