@@ -3,6 +3,7 @@
 mod cluster;
 mod demo;
 mod error;
+mod owner;
 mod pitr;
 mod window;
 
