@@ -194,12 +194,12 @@ pub struct StagedDump {
 #[cfg(feature = "ssr")]
 impl StagedDump {
     /// The view of an upload that has just arrived.
-    pub fn from_upload(up: &tidemark_core::jobs::upload::Upload) -> StagedDump {
+    pub fn from_upload(up: &tidemark_core::work::upload::Upload) -> StagedDump {
         StagedDump {
             upload_id: up.id.clone(),
             received_as: up.received_as.received_as().to_string(),
             size_bytes: up.size_bytes,
-            kept_until: tidemark_core::jobs::upload_sweep::kept_until(Utc::now()),
+            kept_until: tidemark_core::work::upload_sweep::kept_until(Utc::now()),
         }
     }
 }

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tidemark_core::Catalog;
-use tidemark_core::jobs::dump::start_dump;
-use tidemark_core::jobs::restore::{RestoreRequest, RestoreSource, RestoreTarget, start_restore};
 use tidemark_core::jobs::{EventHub, Job, JobId, JobRunner};
 use tidemark_core::provider::local::LocalProvider;
 use tidemark_core::testing::TestCluster;
+use tidemark_core::work::dump::start_dump;
+use tidemark_core::work::restore::{RestoreRequest, RestoreSource, RestoreTarget, start_restore};
 
 async fn finished(t: &TestCluster, id: &JobId) -> Job {
     loop {
@@ -130,7 +130,7 @@ async fn main() {
 
     // Restore: the seeds' single-process pg_restore against the job (parallel), same dump.
     let dump = last_dump.expect("a dump");
-    let dump_file = tidemark_core::jobs::dump::artifact_path(&t.config.artifacts_dir(), &dump.id);
+    let dump_file = tidemark_core::work::dump::artifact_path(&t.config.artifacts_dir(), &dump.id);
     let (mut raw_times, mut job_times) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         let raw_db = format!("raw_restore_{round}");

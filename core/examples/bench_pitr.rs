@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::PgPool;
 use tidemark_core::auth::{Principal, Role, Via};
-use tidemark_core::jobs::pitr::{PitrRequest, start_pitr_restore};
 use tidemark_core::jobs::{EventBody, Job, JobEvent, JobId};
 use tidemark_core::pgtools::pg_ctl;
 use tidemark_core::pgtools::pgbackrest::PhysicalKind;
@@ -17,6 +16,7 @@ use tidemark_core::pgtools::run;
 use tidemark_core::provider::local::ManagedCluster;
 use tidemark_core::sysuser::RunAs;
 use tidemark_core::testing::{TestCluster, TestJobs};
+use tidemark_core::work::pitr::{PitrRequest, start_pitr_restore};
 
 /// The phase the job enters right after the restored cluster has answered a query.
 const ACCEPTING: &str = "taking a new full backup";

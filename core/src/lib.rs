@@ -9,12 +9,14 @@ pub mod ops;
 pub mod periodic;
 pub mod pgtools;
 pub mod provider;
+pub mod records;
 pub mod schedule;
 pub mod secret;
 pub mod store;
 pub mod sysuser;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod work;
 
 pub use catalog::Catalog;
 pub use config::Config;

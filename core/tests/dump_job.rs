@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use tidemark_core::jobs::dump::{artifact_path, start_dump};
 use tidemark_core::jobs::{EventBody, EventHub, Job, JobId, JobRunner};
 use tidemark_core::testing::TestJobs;
+use tidemark_core::work::dump::{artifact_path, start_dump};
 
 async fn fixture() -> TestJobs {
     TestJobs::start().await

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use tidemark_core::Catalog;
 use tidemark_core::config::ExternalConfig;
 use tidemark_core::jobs::JobStatus;
-use tidemark_core::jobs::backup::start_backup;
-use tidemark_core::jobs::pitr::{PitrRequest, StartPitrError, start_pitr_restore};
 use tidemark_core::provider::external::{ExternalProvider, ExternalServer, NO_PITR};
 use tidemark_core::provider::{BackupMethod, BackupStatus, DatabaseStatus, Hosting};
 use tidemark_core::secret::Secret;
 use tidemark_core::testing::TestJobs;
+use tidemark_core::work::backup::start_backup;
+use tidemark_core::work::pitr::{PitrRequest, StartPitrError, start_pitr_restore};
 
 fn server(id: &str, url: String) -> ExternalServer {
     ExternalServer::from_config(&ExternalConfig {

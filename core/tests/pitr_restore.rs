@@ -7,10 +7,10 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::PgPool;
 use tidemark_core::jobs::JobStatus;
-use tidemark_core::jobs::pitr::{PitrRequest, StartPitrError, start_pitr_restore};
 use tidemark_core::provider::local::ManagedCluster;
 use tidemark_core::sysuser::RunAs;
 use tidemark_core::testing::{TestJobs, demo_spec};
+use tidemark_core::work::pitr::{PitrRequest, StartPitrError, start_pitr_restore};
 
 async fn exec(pool: &PgPool, sql: &str) {
     sqlx::query(sql).execute(pool).await.unwrap();

@@ -1,12 +1,12 @@
 //! Restore jobs against a real cluster: a round trip keeps every kind of object, an in-place
 //! restore keeps a safety copy of what it replaced, and bad requests change nothing.
 
-use tidemark_core::jobs::dump::start_dump;
-use tidemark_core::jobs::restore::{
-    RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, start_restore,
-};
 use tidemark_core::jobs::{Job, JobId};
 use tidemark_core::testing::TestJobs;
+use tidemark_core::work::dump::start_dump;
+use tidemark_core::work::restore::{
+    RestoreRequest, RestoreSource, RestoreTarget, StartRestoreError, start_restore,
+};
 
 async fn fixture() -> TestJobs {
     TestJobs::start().await
@@ -252,7 +252,7 @@ async fn an_in_place_restore_keeps_a_safety_copy_that_restores_to_the_old_data()
             ..
         })
     ));
-    let copy = tidemark_core::jobs::dump::artifact_path(&f.t.config.artifacts_dir(), &job.id);
+    let copy = tidemark_core::work::dump::artifact_path(&f.t.config.artifacts_dir(), &job.id);
     let admin = sqlx::PgPool::connect_with(f.t.cluster.connect_options("postgres"))
         .await
         .unwrap();

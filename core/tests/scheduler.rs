@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use tidemark_core::Config;
-use tidemark_core::jobs::scheduler::Scheduler;
 use tidemark_core::jobs::{EventBody, Job, JobStatus};
 use tidemark_core::provider::{BackupMethod, BackupStatus};
 use tidemark_core::schedule::daily::DailySchedule;
 use tidemark_core::schedule::retention::RetentionPolicy;
 use tidemark_core::testing::TestJobs;
+use tidemark_core::work::scheduler::Scheduler;
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -186,7 +186,7 @@ async fn retention_deletes_manual_backups_beyond_the_cap_and_says_why() {
     let mut ids = Vec::new();
     let mut last = None;
     for _ in 0..3 {
-        let job = tidemark_core::jobs::backup::start_backup(
+        let job = tidemark_core::work::backup::start_backup(
             &j.runner,
             &j.catalog,
             &j.t.config,

@@ -13,11 +13,11 @@ use chrono::Utc;
 use tidemark_core::Catalog;
 use tidemark_core::auth::{Role, generate_password, hash_password, hash_token, new_token};
 use tidemark_core::jobs::JobId;
-use tidemark_core::jobs::backup::backups_dir;
 use tidemark_core::provider::local::LocalProvider;
 use tidemark_core::provider::{Backup, BackupMethod, BackupStatus};
 use tidemark_core::store::LogicalBackup;
 use tidemark_core::testing::TestCluster;
+use tidemark_core::work::backup::backups_dir;
 use tidemark_server::{AppState, router};
 
 const MIB: usize = 1024 * 1024;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use leptos::config::{Env, LeptosOptions};
 use tidemark_core::config::ClusterConfig;
-use tidemark_core::jobs::scheduler::Scheduler;
 use tidemark_core::pgtools::runner::{ToolError, require};
 use tidemark_core::provider::external::{ExternalProvider, ExternalServer};
 use tidemark_core::provider::local::{ClusterError, ClusterSpec, LocalProvider, ManagedCluster};
 use tidemark_core::store::{Store, StoreError};
 use tidemark_core::sysuser::{RunAs, SysUserError};
+use tidemark_core::work::scheduler::Scheduler;
 use tidemark_core::{Catalog, Config};
 
 use crate::state::AppState;
@@ -232,7 +232,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     );
     tasks.spawn(
         "upload sweeper",
-        tidemark_core::jobs::upload_sweep::UploadSweeper {
+        tidemark_core::work::upload_sweep::UploadSweeper {
             store: store.clone(),
             artifacts_dir: uploads_root,
         }

@@ -7,6 +7,7 @@ mod firewall;
 mod job;
 mod pitr;
 mod progress;
+mod role;
 mod schedule;
 pub mod units;
 
@@ -16,4 +17,5 @@ pub use firewall::{Firewall, FirewallRule, FirewallRuleKind, ManagedRange, NewFi
 pub use job::{JobKind, JobState};
 pub use pitr::PitrWindow;
 pub use progress::Progress;
-pub use schedule::{ProviderSchedule, Schedule};
+pub use role::{Action, Role};
+pub use schedule::{DailySchedule, ProviderSchedule, Schedule};

@@ -1,7 +1,7 @@
 //! The daily logical backup.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The daily backup as it stands: on or off, its hour (UTC), and when it runs next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,4 +26,33 @@ pub struct ProviderSchedule {
     pub enabled: bool,
     /// Usually one hour; several when the provider's support set more.
     pub hours: Vec<u8>,
+}
+
+/// One scheduled backup a day, at `hour:00` UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailySchedule {
+    pub enabled: bool,
+    /// Hour of the day in UTC, 0..=23. Deserialising checks the range; a value built in code
+    /// outside it makes the schedule never run.
+    #[serde(deserialize_with = "deserialize_hour")]
+    pub hour: u8,
+}
+
+impl Default for DailySchedule {
+    /// Enabled at 00:00 UTC, as Scalingo does by default.
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            hour: 0,
+        }
+    }
+}
+
+fn deserialize_hour<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u8, D::Error> {
+    let raw = i64::deserialize(deserializer)?;
+    u8::try_from(raw).ok().filter(|h| *h <= 23).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "hour must be a whole number from 0 to 23 (UTC); got {raw}"
+        ))
+    })
 }

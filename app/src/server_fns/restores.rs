@@ -13,8 +13,8 @@ fn restore_request(
     target: String,
     new_database: Option<String>,
     confirm_name: Option<String>,
-) -> Result<tidemark_core::jobs::restore::RestoreRequest, AppError> {
-    use tidemark_core::jobs::restore::{RestoreRequest, RestoreSource, RestoreTarget};
+) -> Result<tidemark_core::work::restore::RestoreRequest, AppError> {
+    use tidemark_core::work::restore::{RestoreRequest, RestoreSource, RestoreTarget};
     let given = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let source = match crate::model::RestoreFrom::parse(&source) {
         Some(crate::model::RestoreFrom::Dump(job)) => RestoreSource::DumpJob(job),

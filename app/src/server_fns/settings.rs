@@ -35,7 +35,7 @@ pub async fn start_pitr(
     restore_time: String,
     confirm: Option<String>,
 ) -> Result<String, AppError> {
-    use tidemark_core::jobs::pitr::PitrRequest;
+    use tidemark_core::work::pitr::PitrRequest;
     let (tm, who) = super::context::signed_in()?;
     let request = PitrRequest {
         restore_time: crate::format::utc_input_to_rfc3339(&restore_time),

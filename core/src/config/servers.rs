@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::ConfigError;
-use super::sources::invalid;
+use super::error::{ConfigError, invalid};
 use crate::secret::Secret;
 
 /// Scalingo: the API token, where to ask, and which databases to show.

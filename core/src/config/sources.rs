@@ -7,19 +7,11 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::servers::{ScalingoFile, check_id, list};
-use super::{ClusterConfig, Config, ExternalConfig, ScalingoConfig};
-use crate::schedule::retention::{RetentionPolicy, preset};
+use super::error::{ConfigError, invalid};
+use super::retention::{RetentionPolicy, preset};
+use super::servers::{ClusterConfig, ExternalConfig, ScalingoConfig, ScalingoFile, check_id, list};
+use super::settings::Config;
 use crate::secret::Secret;
-
-/// A setting that could not be read; the message names the setting and what it expects.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ConfigError {
-    #[error("{setting}: {message}")]
-    Invalid { setting: String, message: String },
-    #[error("the configuration file {path} cannot be read: {message}")]
-    File { path: String, message: String },
-}
 
 /// The optional TOML file: the same settings, in lower case.
 #[derive(Debug, Default, Deserialize)]
@@ -331,13 +323,6 @@ impl Config {
             }
         }
         Ok(c)
-    }
-}
-
-pub(super) fn invalid(setting: &str, message: &str) -> ConfigError {
-    ConfigError::Invalid {
-        setting: setting.to_string(),
-        message: message.to_string(),
     }
 }
 

@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 
 use tokio::sync::broadcast;
 
-use super::events::{EventBody, JobEvent};
 use super::hub::{EventHub, Subscription};
-use super::model::JobId;
+use crate::records::JobId;
+use crate::records::{EventBody, JobEvent};
 use crate::store::StoreError;
 
 /// Who watches: a signed-in user sees everything; a share link's holder sees the state, the

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 use tokio::sync::broadcast;
 
-use super::events::{EventBody, JobEvent};
-use super::model::JobId;
+use crate::records::JobId;
+use crate::records::{EventBody, JobEvent};
 use crate::store::{Store, StoreError};
 
 /// How many events a slow watcher may fall behind before it re-reads them from the store.

@@ -3,9 +3,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::events::{EventBody, ProgressView};
 use super::hub::EventHub;
-use super::model::JobId;
+use crate::records::JobId;
+use crate::records::{EventBody, ProgressView};
 use crate::store::StoreError;
 
 /// Progress events closer together than this are merged (the last one always goes out).

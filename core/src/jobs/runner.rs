@@ -12,10 +12,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use super::events::EventBody;
 use super::hub::EventHub;
-use super::model::{Artifact, Job, JobEnd, JobId, JobKind, JobStatus};
 use super::progress::Progress;
+use crate::records::EventBody;
+use crate::records::{Artifact, Job, JobEnd, JobId, JobKind, JobStatus};
 use crate::store::{Store, StoreError};
 
 /// What a running job gets: its id, its progress handle, and the token that asks it to stop.

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use super::{Caller, OpsError, Tidemark};
 use crate::auth::Action;
 use crate::jobs::Job;
-use crate::jobs::backup::{find_archive, start_backup};
 use crate::provider::{ArchiveStream, Backup, BackupMethod};
+use crate::work::backup::{find_archive, start_backup};
 
 /// A database's backups, newest first (anyone signed in).
 pub async fn list(tm: &Tidemark, who: &Caller, database: &str) -> Result<Vec<Backup>, OpsError> {

@@ -3,7 +3,7 @@
 use super::{Caller, OpsError, Tidemark};
 use crate::auth::Action;
 use crate::jobs::Job;
-use crate::jobs::dump::{self, StartDumpError};
+use crate::work::dump::{self, StartDumpError};
 
 impl From<StartDumpError> for OpsError {
     fn from(e: StartDumpError) -> Self {

@@ -3,8 +3,8 @@
 
 use super::{Caller, OpsError, Tidemark};
 use crate::auth::Action;
-use crate::jobs::preflight::{Check, reachability};
 use crate::provider::{Firewall, FirewallRule, NewFirewallRule};
+use crate::work::preflight::{Check, reachability};
 
 /// The rules and the managed ranges a rule can name.
 pub async fn list(tm: &Tidemark, who: &Caller, database: &str) -> Result<Firewall, OpsError> {

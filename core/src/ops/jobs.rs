@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use super::{Caller, OpsError, Tidemark, job_not_found};
 use crate::auth::Action;
-use crate::jobs::dump::artifact_path;
 use crate::jobs::{Job, JobEvent, JobId, JobKind, JobState, as_of_record};
+use crate::work::dump::artifact_path;
 
 /// Which jobs to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

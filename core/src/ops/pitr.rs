@@ -4,8 +4,8 @@
 use super::{Caller, ErrorKind, OpsError, Tidemark};
 use crate::auth::Action;
 use crate::jobs::Job;
-use crate::jobs::pitr::{PitrRequest, StartPitrError, start_pitr_restore};
 use crate::provider::PitrWindow;
+use crate::work::pitr::{PitrRequest, StartPitrError, start_pitr_restore};
 
 impl From<StartPitrError> for OpsError {
     fn from(e: StartPitrError) -> Self {

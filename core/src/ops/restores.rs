@@ -4,8 +4,8 @@
 use super::{Caller, ErrorKind, OpsError, Tidemark};
 use crate::auth::Action;
 use crate::jobs::Job;
-use crate::jobs::preflight::Check;
-use crate::jobs::restore::{
+use crate::work::preflight::Check;
+use crate::work::restore::{
     RestoreRequest, RestoreTarget, StartRestoreError, preflight_restore, start_restore,
 };
 

@@ -5,8 +5,8 @@ use tokio::io::AsyncRead;
 
 use super::{Caller, ErrorKind, OpsError, Tidemark};
 use crate::auth::Action;
-use crate::jobs::staging::{StageError, stage_backup};
-use crate::jobs::upload::{Upload, UploadError, UploadLimits, receive};
+use crate::work::staging::{StageError, stage_backup};
+use crate::work::upload::{Upload, UploadError, UploadLimits, receive};
 
 impl From<UploadError> for OpsError {
     fn from(e: UploadError) -> Self {

@@ -1,30 +1,11 @@
 //! The daily backup schedule: when the next backup runs, and whether one is due now.
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
 
 /// How late a slot may start and still count as on time; later than this it was missed.
 pub const GRACE: TimeDelta = TimeDelta::minutes(10);
 
-/// One scheduled backup a day, at `hour:00` UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DailySchedule {
-    pub enabled: bool,
-    /// Hour of the day in UTC, 0..=23. Deserialising checks the range; a value built in code
-    /// outside it makes the schedule never run.
-    #[serde(deserialize_with = "deserialize_hour")]
-    pub hour: u8,
-}
-
-impl Default for DailySchedule {
-    /// Enabled at 00:00 UTC, as Scalingo does by default.
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            hour: 0,
-        }
-    }
-}
+pub use tidemark_types::DailySchedule;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
@@ -47,11 +28,6 @@ pub fn validate_hour(hour: i64) -> Result<u8, ScheduleError> {
         .ok()
         .filter(|h| *h <= 23)
         .ok_or(ScheduleError::HourOutOfRange { got: hour })
-}
-
-fn deserialize_hour<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u8, D::Error> {
-    let raw = i64::deserialize(deserializer)?;
-    validate_hour(raw).map_err(serde::de::Error::custom)
 }
 
 /// The slot of `date`, or None when the hour is out of range.

@@ -3,8 +3,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
 
-use super::{Store, StoreError};
-use crate::auth::Role;
+use super::database::{Store, StoreError};
+use tidemark_types::Role;
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)

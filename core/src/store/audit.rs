@@ -4,7 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::database::{Store, StoreError};
 
 /// One recorded change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,7 +29,7 @@ impl Store {
     pub async fn record(
         &self,
         actor: &str,
-        action: crate::auth::Action,
+        action: tidemark_types::Action,
         database: Option<&str>,
         target: Option<&str>,
         outcome: &str,
@@ -111,7 +111,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Action;
+    use tidemark_types::Action;
 
     #[tokio::test]
     async fn the_audit_log_keeps_its_bounds() {

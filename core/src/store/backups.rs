@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Store, StoreError};
-use crate::provider::{Backup, BackupMethod, BackupStatus};
+use super::database::{Store, StoreError};
+use tidemark_types::{Backup, BackupMethod, BackupStatus};
 
 /// A logical backup's record.
 #[derive(Debug, Clone, PartialEq)]

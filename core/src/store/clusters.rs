@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError};
+use super::database::{Store, StoreError};
 
 /// A managed cluster as the state remembers it.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use super::Store;
+use super::database::Store;
 
 /// How long audit entries are kept.
 pub const AUDIT_DAYS: i64 = 400;

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Store, StoreError};
-use crate::jobs::{Artifact, EventBody, Job, JobEnd, JobEvent, JobId, JobKind};
+use super::database::{Store, StoreError};
+use crate::records::{Artifact, EventBody, Job, JobEnd, JobEvent, JobId, JobKind};
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -167,7 +167,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jobs::{JobStatus, ProgressView};
+    use crate::records::{JobStatus, ProgressView};
 
     async fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

@@ -3,8 +3,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
 
-use super::{Store, StoreError};
-use crate::schedule::DailySchedule;
+use super::database::{Store, StoreError};
+use tidemark_types::DailySchedule;
 
 /// A database's schedule and when it last ran.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::database::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareLink {

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tidemark_app::model::{Job, JobKind, JobState, StagedDump};
 use tidemark_core::jobs::JobId;
-use tidemark_core::jobs::restore::{RestoreRequest, RestoreSource, RestoreTarget};
 use tidemark_core::ops;
+use tidemark_core::work::restore::{RestoreRequest, RestoreSource, RestoreTarget};
 
 use super::error::{ApiError, ErrorBody};
 use crate::auth::Actor;

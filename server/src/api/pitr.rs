@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tidemark_app::model::{Job, SafetyCopy};
-use tidemark_core::jobs::pitr::PitrRequest;
 use tidemark_core::ops;
+use tidemark_core::work::pitr::PitrRequest;
 
 use super::error::{ApiError, ErrorBody};
 use super::jobs::accepted;

@@ -13,13 +13,13 @@ use tokio::time::Instant;
 use super::client::{AddonRef, NewRule, ScalingoClient};
 use super::error::ScalingoError;
 use crate::jobs::JobContext;
-use crate::jobs::dump::human_size;
 use crate::pgtools::pg_dump::ConnTarget;
 use crate::provider::cidr::check_rule;
 use crate::provider::{
     ArchiveStream, Backup, BackupStatus, Database, Firewall, FirewallRule, ManagedRange,
     NewFirewallRule, PitrWindow, Provider, ProviderError, ProviderKind, ProviderSchedule,
 };
+use tidemark_types::units::size as human_size;
 
 use super::conversions::*;
 use super::poll::Look;

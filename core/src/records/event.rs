@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::model::JobStatus;
+use super::job::JobStatus;
 /// How far a job has come, as its events carry it: the noun the pages share.
 pub use tidemark_types::Progress as ProgressView;
 
@@ -56,7 +56,7 @@ pub fn as_of_record(mut events: Vec<JobEvent>, record: &JobStatus) -> Vec<JobEve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jobs::model::JobEnd;
+    use crate::records::JobEnd;
 
     fn event(seq: u64, body: EventBody) -> JobEvent {
         JobEvent {

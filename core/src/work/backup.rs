@@ -8,11 +8,11 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::dump::{self, DumpPlan, StartDumpError, human_size};
-use super::model::{Job, JobKind};
-use super::runner::{JobContext, JobRequest, JobRunner, WorkOutcome};
 use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::jobs::{Job, JobKind};
+use crate::jobs::{JobContext, JobRequest, JobRunner, WorkOutcome};
 use crate::provider::{Backup, BackupMethod, BackupStatus, Database, ProviderKind};
 use crate::schedule::retention::{self, Candidate, CandidateKind, RetentionPolicy};
 use crate::store::{LogicalBackup, Store};

@@ -7,11 +7,11 @@ use anyhow::Context;
 use chrono::Utc;
 use sqlx::Connection;
 
-use super::model::{Artifact, Job, JobKind};
-use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::jobs::{Artifact, Job, JobKind};
+use crate::jobs::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use crate::pgtools::acting::Acting;
 use crate::pgtools::pg_dump::{self, ConnTarget, TABLES_TO_DUMP_SQL};
 use crate::pgtools::runner::require;
@@ -92,7 +92,7 @@ pub async fn start_dump(
 }
 
 /// Where a finished dump of a job lives.
-pub fn artifact_path(artifacts_dir: &Path, job: &super::JobId) -> PathBuf {
+pub fn artifact_path(artifacts_dir: &Path, job: &crate::jobs::JobId) -> PathBuf {
     artifacts_dir.join(format!("{job}.dump"))
 }
 

@@ -12,14 +12,14 @@ use chrono::Utc;
 use sqlx::Connection;
 
 use super::dump::{self, DumpPlan, human_size};
-use super::model::{Artifact, Job, JobId, JobKind};
 use super::preflight::{self, Check};
-use super::runner::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use super::timescale;
 use super::upload;
 use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::jobs::{Artifact, Job, JobId, JobKind};
+use crate::jobs::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use crate::pgtools::acting::{self, Acting};
 use crate::pgtools::pg_dump::ConnTarget;
 use crate::pgtools::pg_restore::{self, FailureWatch, RestoreMode};

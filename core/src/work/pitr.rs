@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::model::{Job, JobKind};
-use super::runner::{JobError, JobRequest, JobRunner, WorkOutcome};
 use crate::auth::Principal;
 use crate::catalog::Catalog;
+use crate::jobs::{Job, JobKind};
+use crate::jobs::{JobError, JobRequest, JobRunner, WorkOutcome};
 use crate::provider::ProviderError;
 
 /// What someone asked for.

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::backup::{PHYSICAL_FULL, start_backup, start_physical_backup};
-use super::model::{Job, JobKind};
-use super::runner::JobRunner;
 use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::jobs::JobRunner;
+use crate::jobs::{Job, JobKind};
 use crate::provider::{BackupMethod, BackupStatus, Database, ProviderKind};
 use crate::schedule::daily::due_slot;
 use crate::store::StoreError;

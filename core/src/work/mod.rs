@@ -1,0 +1,14 @@
+//! The jobs Tidemark runs on the engine: dumps, restores and their preflight checks (with
+//! TimescaleDB's procedure), logical and physical backups and their daily schedule,
+//! point-in-time restores, uploads and backups made ready, and the sweep of old uploads.
+
+pub mod backup;
+pub mod dump;
+pub mod pitr;
+pub mod preflight;
+pub mod restore;
+pub mod scheduler;
+pub mod staging;
+pub mod timescale;
+pub mod upload;
+pub mod upload_sweep;
