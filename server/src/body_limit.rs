@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// The most a server function, form or JSON request may send.
 pub const MAX_SMALL_BODY: usize = 64 * 1024;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod body_limit;
+pub mod error;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{LoadError, error_text};
+use super::common::{LoadError, error_text};
 use crate::format;
 use crate::model::AccountInfo;
 use crate::server_fns::{ChangePassword, CreateToken, RevokeToken, load_account};

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{LoadError, error_text};
+use super::common::{LoadError, error_text};
 use crate::format;
 use crate::model::AdminView;
 use crate::server_fns::{AddUser, load_admin};

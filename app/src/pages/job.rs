@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::{LoadError, error_text};
+use super::common::{LoadError, error_text};
 use crate::format;
 use crate::model::{JobPage, JobState, LOG_TAIL, LiveEvent, LiveEventBody, Progress};
 use crate::server_fns::{CancelJob, ShareJob, load_job_page, load_shared_job};

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::common::{LoadError, error_text};
 use super::job::state_class;
-use super::{LoadError, error_text};
 use crate::format;
 use crate::model::{Job, JobKind, JobState};
 use crate::server_fns::list_jobs;

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{LoadError, error_text};
-use crate::model::{Database, DatabaseStatus};
+use super::common::{LoadError, StatusPill, error_text};
+use crate::model::Database;
 use crate::server_fns::list_databases;
 
 #[component]
@@ -52,14 +52,4 @@ fn DatabaseCard(db: Database) -> impl IntoView {
             <StatusPill status=db.status/>
         </li>
     }
-}
-
-#[component]
-pub fn StatusPill(status: DatabaseStatus) -> impl IntoView {
-    let (class, text) = match status {
-        DatabaseStatus::Running => ("pill pill-ok", "Running"),
-        DatabaseStatus::Stopped => ("pill pill-bad", "Stopped"),
-        DatabaseStatus::Unreachable => ("pill pill-bad", "Unreachable"),
-    };
-    view! { <span class=class>{text}</span> }
 }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use tidemark_app::model::{AuditRow, TokenRow, UserRow};
 use tidemark_core::ops::accounts::{self, parse_role};
 
-use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody, json_body};
 use crate::state::AppState;
 
 /// The caller.

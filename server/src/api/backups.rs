@@ -8,9 +8,9 @@ use tidemark_app::model::{Job, StagedDump};
 use tidemark_core::ops;
 use tidemark_core::ops::backups::Download;
 
-use super::error::{ApiError, ErrorBody};
 use super::jobs::accepted;
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// Takes a manual logical backup (pg_dump packed in a .tar.gz) as a job.

@@ -7,8 +7,8 @@ use tidemark_app::model::{Backup, Database, PitrWindow};
 
 use tidemark_core::ops;
 
-use super::error::{ApiError, ErrorBody};
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -12,9 +12,9 @@ use tidemark_core::jobs::JobEvent;
 use tidemark_core::jobs::follow::{Audience, Following, follow};
 use tidemark_core::ops::{self, OpsError};
 
-use super::error::{ApiError, ErrorBody};
 use super::jobs::{job_not_found, parse_id};
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::{AppState, StreamPermit};
 
 fn to_sse(e: &JobEvent) -> Event {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use super::error::ApiError;
+use crate::error::ApiError;
 use tidemark_core::provider::ArchiveStream;
 
 fn disposition(download_name: &str) -> Option<HeaderValue> {

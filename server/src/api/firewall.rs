@@ -10,8 +10,8 @@ use tidemark_app::model::{Firewall, FirewallRule, Reachability};
 use tidemark_core::ops;
 use tidemark_core::ops::firewall::RuleRequest;
 
-use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody, json_body};
 use crate::state::AppState;
 
 /// A rule to add: a CIDR range with a label, or a managed range's id.

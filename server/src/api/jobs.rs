@@ -11,8 +11,8 @@ use tidemark_core::jobs::JobId;
 use tidemark_core::ops;
 use tidemark_core::work::restore::{RestoreRequest, RestoreSource, RestoreTarget};
 
-use super::error::{ApiError, ErrorBody};
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 pub(super) fn job_not_found(id: &str) -> ApiError {
@@ -210,7 +210,7 @@ pub async fn preflight(
 fn restore_request(
     body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<RestoreRequest, ApiError> {
-    let body = super::error::json_body(body, "a restore request")?;
+    let body = crate::error::json_body(body, "a restore request")?;
     let target = match body.target {
         RestoreTargetKind::InPlace => RestoreTarget::InPlace,
         RestoreTargetKind::NewDatabase => match body.new_database {

@@ -3,7 +3,6 @@
 mod accounts;
 mod backups;
 mod databases;
-mod error;
 mod events;
 mod files;
 mod firewall;
@@ -13,7 +12,7 @@ mod pitr;
 mod schedule;
 mod shares;
 
-pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use crate::error::{ApiError, ErrorBody, ErrorDetail};
 pub use events::shared_stream;
 pub use openapi::ApiDoc;
 
@@ -85,7 +84,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{id}", delete(accounts::revoke_token))
         .route("/audit", get(accounts::audit))
         .route("/openapi.json", get(openapi::document))
-        .fallback(error::route_not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(axum::middleware::from_fn(error::json_errors))
+        .fallback(crate::error::route_not_found)
+        .method_not_allowed_fallback(crate::error::method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::error::json_errors))
 }

@@ -3,8 +3,8 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::error::{ErrorBody, ErrorDetail};
 use super::{accounts, backups, databases, events, firewall, jobs, pitr, schedule, shares};
+use crate::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
 #[openapi(

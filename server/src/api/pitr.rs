@@ -10,9 +10,9 @@ use tidemark_app::model::{Job, SafetyCopy};
 use tidemark_core::ops;
 use tidemark_core::work::pitr::PitrRequest;
 
-use super::error::{ApiError, ErrorBody};
 use super::jobs::accepted;
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// A point-in-time restore request.
@@ -39,7 +39,7 @@ pub async fn create(
     Path(db): Path<String>,
     body: Result<Json<PitrBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let body = super::error::json_body(body, "a point-in-time restore request")?;
+    let body = crate::error::json_body(body, "a point-in-time restore request")?;
     let request = PitrRequest {
         restore_time: body.restore_time,
         confirm: body.confirm,

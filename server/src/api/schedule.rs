@@ -8,8 +8,8 @@ use tidemark_core::ops;
 use tidemark_core::ops::schedule::ScheduleChange;
 use tidemark_types::Schedule;
 
-use super::error::{ApiError, ErrorBody, json_body};
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody, json_body};
 use crate::state::AppState;
 
 /// A change of schedule; a field left out keeps its value.

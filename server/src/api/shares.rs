@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tidemark_core::ops;
 
-use super::error::{ApiError, ErrorBody};
 use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

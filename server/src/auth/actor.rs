@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use tidemark_core::auth::Principal;
 
 use super::login::source;
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 #[derive(Debug, Clone)]
 pub struct Actor {

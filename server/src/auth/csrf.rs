@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderMap, Method, StatusCode, header};
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 fn host_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;

@@ -12,7 +12,7 @@ use tidemark_core::auth::{ClientAddr, Principal, verify_password};
 use tidemark_core::store::AuditEntry;
 use tower_sessions::Session;
 
-use super::{LOGIN_AT_KEY, SEEN_AT_KEY, USER_KEY, url_encode};
+use super::keys::{LOGIN_AT_KEY, SEEN_AT_KEY, USER_KEY};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -189,6 +189,18 @@ pub async fn logout(State(state): State<AppState>, session: Session, ext: Extens
         audit(&state, &p.user, "logout", "ok", &source(&ext)).await;
     }
     Redirect::to("/login")
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 /// Why a path was refused, for the error's sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,14 @@
 //! The backups block: the list with sizes and downloads, a manual backup, and the daily schedule.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::format;
+use crate::model::{Backup, BackupMethod, BackupStatus, Schedule};
+use crate::server_fns::{SaveSchedule, TriggerBackup};
+
+use super::actions::{action_error, follow_job};
+use super::pitr::browser_offset;
 
 /// The daily schedule: what it is, when it runs next, and a form to change it.
 #[component]

@@ -1,6 +1,12 @@
 //! The firewall block of a Dedicated Resources database: its rules, adding and removing one.
 
-use super::*;
+use leptos::prelude::*;
+
+use crate::model::Firewall;
+use crate::pages::common::error_text;
+use crate::server_fns::{AddFirewallRule, RemoveFirewallRule, check_reachability};
+
+use super::actions::action_error;
 
 /// Who may reach a Dedicated Resources database: its rules, with a form to add and a button to
 /// remove each, and whether this server gets through now.

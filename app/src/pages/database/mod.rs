@@ -2,36 +2,28 @@
 //! restores, firewall rules, TimescaleDB's limits and recent activity, as the database has them.
 //! One file per block.
 
+mod actions;
 mod backups;
 mod firewall;
 mod notes;
 mod pitr;
 mod restore;
 
-use backups::*;
-use firewall::*;
-use notes::*;
-use pitr::*;
-use restore::*;
+use backups::BackupsBlock;
+use firewall::FirewallBlock;
+use notes::{DedicatedBackupsNote, TimescaleNotes};
+use pitr::PitrBlock;
+use restore::DumpsBlock;
 
-use crate::error::AppError;
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
+use super::common::{LoadError, StatusPill, error_text};
 use super::not_found::DatabaseNotFound;
-use super::overview::StatusPill;
-use super::{LoadError, error_text};
-use crate::format;
-use crate::model::{
-    Backup, BackupMethod, BackupStatus, BackupsTab, Firewall, Hosting, PitrWindow, ProviderKind,
-    RestoreFrom, SafetyCopy, Schedule, StagedDump,
-};
+use crate::model::{BackupsTab, Hosting};
 use crate::server_fns::{
-    AddFirewallRule, DiscardSafetyCopy, RemoveFirewallRule, SaveSchedule, StartDump, StartPitr,
-    StartRestore, TriggerBackup, check_reachability, list_jobs, load_backups_tab,
-    restore_preflight, stage_backup,
+    AddFirewallRule, DiscardSafetyCopy, RemoveFirewallRule, SaveSchedule, load_backups_tab,
 };
 
 #[component]
@@ -64,36 +56,6 @@ pub fn DatabasePage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// Opens a job's page once the action that started it answers with its id.
-fn follow_job<A>(action: ServerAction<A>)
-where
-    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(job)) = action.value().get() {
-            navigate(&format!("/jobs/{job}"), Default::default());
-        }
-    });
-}
-
-/// What a failed action said, in an alert.
-fn action_error<A>(action: ServerAction<A>) -> impl IntoView
-where
-    A: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    A::Output: Clone + Send + Sync + 'static,
-{
-    move || {
-        action.value().get().and_then(|r| r.err()).map(|e| {
-            view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }
-        })
     }
 }
 

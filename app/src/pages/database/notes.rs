@@ -1,7 +1,9 @@
 //! What a block cannot do on this kind of database, said plainly: Dedicated Resources' backups,
 //! TimescaleDB's limits.
 
-use super::*;
+use leptos::prelude::*;
+
+use crate::model::ProviderKind;
 
 /// Dedicated Resources databases have continuous backups only; logical ones are the team's.
 #[component]

@@ -1,7 +1,14 @@
 //! The point-in-time recovery block: the window on a timeline, the restore form, and the safety
 //! copies restores leave.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::format;
+use crate::model::{Backup, BackupStatus, PitrWindow, ProviderKind, SafetyCopy};
+use crate::server_fns::{DiscardSafetyCopy, StartPitr};
+
+use super::actions::{action_error, follow_job};
 
 /// Where `t` falls between `from` and `to`, in tenths of a percent.
 pub(super) fn position(t: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> u64 {

@@ -1,7 +1,15 @@
 //! The dumps and restores block: start a dump, and restore a dump, a backup made ready or a
 //! file sent from the browser, after the checks.
 
-use super::*;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+use crate::format;
+use crate::model::{Backup, BackupMethod, BackupStatus, RestoreFrom, StagedDump};
+use crate::pages::common::error_text;
+use crate::server_fns::{StartDump, StartRestore, list_jobs, restore_preflight, stage_backup};
+
+use super::actions::{action_error, follow_job};
 
 /// Dumps and restores: start a dump, or restore a finished dump, a backup or a file from the
 /// user's computer, into a new database or in place, with the checks shown before anything starts.

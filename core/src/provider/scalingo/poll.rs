@@ -2,9 +2,9 @@
 //! reads it, reports each change of status, waits less often as it drags on, and ends with it.
 
 use std::future::Future;
+use std::time::Duration;
 
 use super::error::ScalingoError;
-use super::provider::ScalingoProvider;
 use crate::jobs::JobContext;
 use crate::provider::ProviderError;
 
@@ -20,66 +20,60 @@ pub(super) struct Look {
     pub(super) end: Option<anyhow::Result<String>>,
 }
 
-impl ScalingoProvider {
-    /// Waits before the `n`th look at a job's progress, or less when the job is cancelled:
-    /// every poll interval at first, five times less often after ten looks, so that a long
-    /// restore leaves most of the request budget to the pages.
-    pub(super) async fn pause(&self, ctx: &JobContext, n: &mut u32) {
-        *n += 1;
-        let wait = if *n <= 10 {
-            self.poll_every
-        } else {
-            self.poll_every * 5
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = ctx.cancel.cancelled() => {}
-        }
+/// Waits `every` before the `n`th look at a job's progress, or less when the job is cancelled:
+/// every poll interval at first, five times less often after ten looks, so that a long
+/// restore leaves most of the request budget to the pages.
+async fn pause(ctx: &JobContext, every: Duration, n: &mut u32) {
+    *n += 1;
+    let wait = if *n <= 10 { every } else { every * 5 };
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => {}
+        _ = ctx.cancel.cancelled() => {}
     }
+}
 
-    /// Follows a task until it ends. A read that fails for a passing reason (Scalingo busy or
-    /// rate-limiting) is logged and tried again; a cancelled job stops following with `stopped`,
-    /// as Scalingo goes on regardless.
-    pub(super) async fn follow_task<F, Fut>(
-        &self,
-        ctx: &JobContext,
-        noun: &str,
-        stopped: String,
-        mut look: F,
-    ) -> anyhow::Result<String>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Look, ScalingoError>>,
-    {
-        let mut last = String::new();
-        let mut polls = 0;
-        loop {
-            let seen = match look().await {
-                Ok(seen) => seen,
-                // Reads are retried by the client; a blip beyond that is not the task failing.
-                Err(e @ (ScalingoError::Unavailable(_) | ScalingoError::RateLimited)) => {
-                    ctx.progress
-                        .log(&format!("Cannot read {noun} status now: {e}"))
-                        .await?;
-                    self.pause(ctx, &mut polls).await;
-                    continue;
-                }
-                Err(e) => return Err(ProviderError::from(e).into()),
-            };
-            if seen.status != last {
-                if let Some(phase) = seen.phase {
-                    ctx.progress.phase(phase, "", None).await?;
-                }
-                ctx.progress.log(&seen.line).await?;
-                last = seen.status;
+/// Follows a task until it ends, looking `every` so often. A read that fails for a passing reason (Scalingo busy or
+/// rate-limiting) is logged and tried again; a cancelled job stops following with `stopped`,
+/// as Scalingo goes on regardless.
+pub(super) async fn follow_task<F, Fut>(
+    ctx: &JobContext,
+    every: Duration,
+    noun: &str,
+    stopped: String,
+    mut look: F,
+) -> anyhow::Result<String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Look, ScalingoError>>,
+{
+    let mut last = String::new();
+    let mut polls = 0;
+    loop {
+        let seen = match look().await {
+            Ok(seen) => seen,
+            // Reads are retried by the client; a blip beyond that is not the task failing.
+            Err(e @ (ScalingoError::Unavailable(_) | ScalingoError::RateLimited)) => {
+                ctx.progress
+                    .log(&format!("Cannot read {noun} status now: {e}"))
+                    .await?;
+                pause(ctx, every, &mut polls).await;
+                continue;
             }
-            if let Some(end) = seen.end {
-                return end;
+            Err(e) => return Err(ProviderError::from(e).into()),
+        };
+        if seen.status != last {
+            if let Some(phase) = seen.phase {
+                ctx.progress.phase(phase, "", None).await?;
             }
-            if ctx.cancel.is_cancelled() {
-                anyhow::bail!(stopped);
-            }
-            self.pause(ctx, &mut polls).await;
+            ctx.progress.log(&seen.line).await?;
+            last = seen.status;
         }
+        if let Some(end) = seen.end {
+            return end;
+        }
+        if ctx.cancel.is_cancelled() {
+            anyhow::bail!(stopped);
+        }
+        pause(ctx, every, &mut polls).await;
     }
 }

@@ -22,7 +22,7 @@ use crate::provider::{
 use tidemark_types::units::size as human_size;
 
 use super::conversions::*;
-use super::poll::Look;
+use super::poll::{Look, follow_task};
 
 /// How long the list of databases is reused.
 pub(super) const DISCOVERY_TTL: Duration = Duration::from_secs(60);
@@ -189,8 +189,7 @@ impl Provider for ScalingoProvider {
         let stopped =
             format!("Stopped following the restore; Scalingo goes on with it (operation {op_id}).");
         let name = f.database.name.clone();
-        let result = self
-            .follow_task(ctx, "the operation's", stopped, || async {
+        let result = follow_task(ctx, self.poll_every, "the operation's", stopped, || async {
                 let op = self.client.operation(&f.addon, &op_id).await?;
                 let end = op.is_final().then(|| match op.status.as_str() {
                     "finished" => Ok(format!(
@@ -298,7 +297,7 @@ impl Provider for ScalingoProvider {
             "Stopped following the backup; Scalingo goes on with it (backup {}).",
             created.id
         );
-        self.follow_task(ctx, "the backup's", stopped, || async {
+        follow_task(ctx, self.poll_every, "the backup's", stopped, || async {
             let b = self.client.backup(&f.addon, &created.id).await?;
             let state = backup_status(&b.status);
             let end = match state {

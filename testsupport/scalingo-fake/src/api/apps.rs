@@ -1,7 +1,16 @@
 //! The regional main API: apps, their addons and addon tokens, variables, and Dedicated Resources
 //! databases.
 
-use super::*;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::world::date;
+use crate::{Inner, lock, tokens};
+
+use super::common::{Answer, S, error, not_found, ok, user};
 
 pub(super) fn app_json(a: &crate::world::App) -> Value {
     let flags = if a.dedicated {

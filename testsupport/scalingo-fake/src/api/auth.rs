@@ -1,6 +1,14 @@
 //! The auth API: the API token exchanged for a bearer token, the regions, the user.
 
-use super::*;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::{lock, tokens};
+
+use super::common::{Answer, REGIONS, S, error, ok, user};
 
 pub(super) async fn exchange(State(inner): S, headers: HeaderMap) -> Answer {
     let given = headers

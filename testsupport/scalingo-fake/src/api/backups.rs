@@ -1,7 +1,20 @@
 //! The database API's backups: listing, creating (as a real pg_dump of the fake's cluster),
 //! statuses, and archives to download.
 
-use super::*;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::world::{Backup, new_id};
+use crate::{Inner, lock};
+
+use super::common::{Answer, S, error, json_answer, not_found, ok};
+use super::database::with_db;
 
 pub(super) async fn backups(
     State(inner): S,

@@ -1,6 +1,11 @@
 //! The control API under /_fake: faults to inject, the request log, expired tokens.
 
-use super::*;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use crate::{Fault, Recorded, lock};
+
+use super::common::{S, expire_tokens};
 
 pub(super) async fn control_fault(State(inner): S, axum::Json(f): axum::Json<Fault>) -> StatusCode {
     lock(&inner.faults).push(f);

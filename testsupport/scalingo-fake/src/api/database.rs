@@ -1,6 +1,15 @@
 //! The database API's database itself: reading it, changing its schedule, its plan.
 
-use super::*;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::world::Db;
+use crate::{Inner, lock};
+
+use super::common::{Answer, S, addon_user, error, not_found, ok, unprocessable};
 
 /// Runs `f` on the database behind `addon`, after checking the addon token.
 pub(super) fn with_db<T>(

@@ -1,6 +1,16 @@
 //! The database API's firewall rules, for Dedicated Resources databases, and the managed ranges.
 
-use super::*;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::lock;
+use crate::world::{Db, Rule, new_id};
+
+use super::common::{Answer, S, bearer, error, json_answer, not_found, ok, unprocessable};
+use super::database::with_db;
 
 pub(super) fn dedicated(d: &Db) -> Result<(), Response> {
     if d.plan.contains("-dr-") {

@@ -1,6 +1,15 @@
 //! The database API's point-in-time recovery: the window, a restore, and its operation.
 
-use super::*;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::world::{Operation, date, new_id};
+use crate::{Inner, lock};
+
+use super::common::{Answer, S, error, json_answer, not_found, ok, unprocessable};
+use super::database::with_db;
 
 pub(super) async fn window(
     State(inner): S,
