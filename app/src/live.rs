@@ -38,7 +38,7 @@ impl Follow {
 
 /// Follows the job's events after `after`, calling `on_event` for each; closes after the job's
 /// last event, and when the page goes away.
-pub fn follow(events_url: &str, after: u64, on_event: impl Fn(LiveEvent) + 'static) {
+pub(crate) fn follow(events_url: &str, after: u64, on_event: impl Fn(LiveEvent) + 'static) {
     let state = Rc::new(Follow {
         url: events_url.to_string(),
         last: Cell::new(after),

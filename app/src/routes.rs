@@ -9,7 +9,7 @@ use crate::pages;
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $route:ident => $page:ident) => {
         $(#[$doc])*
-        pub struct $route;
+        pub(crate) struct $route;
 
         #[lazy_route]
         impl LazyRoute for $route {

@@ -10,7 +10,7 @@ use crate::model::StagedDump;
 
 /// Sends `file` to the database's uploads; `on_progress` hears how many bytes have gone. The
 /// server stores and checks it; the error is the server's sentence, or says it could not be reached.
-pub async fn send(
+pub(crate) async fn send(
     database: &str,
     file: web_sys::File,
     on_progress: impl Fn(u64) + 'static,

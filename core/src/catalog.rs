@@ -22,6 +22,14 @@ pub struct Catalog {
     providers: Vec<Arc<dyn Provider>>,
 }
 
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.providers.iter().map(|p| p.kind()))
+            .finish()
+    }
+}
+
 impl Catalog {
     pub fn new(providers: Vec<Arc<dyn Provider>>) -> Self {
         Self { providers }

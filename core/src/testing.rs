@@ -9,6 +9,7 @@ use crate::store::Store;
 use crate::sysuser::RunAs;
 
 /// A temporary data directory with a running cluster; stops the cluster when dropped by `stop`.
+#[derive(Debug)]
 pub struct TestCluster {
     pub dir: tempfile::TempDir,
     pub config: Config,
@@ -85,6 +86,7 @@ pub fn admin() -> crate::auth::Principal {
 }
 
 /// A test cluster with a job runner and a catalog serving it.
+#[derive(Debug)]
 pub struct TestJobs {
     pub t: TestCluster,
     pub runner: Arc<crate::jobs::JobRunner>,

@@ -9,7 +9,7 @@ use tidemark_core::ops::Tidemark;
 use tidemark_core::store::Store;
 use tidemark_core::{Catalog, Config};
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Everything the operations work with; the pages get the same handle.

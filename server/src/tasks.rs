@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// Spawns tasks by name and waits for them at shutdown.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Tasks {
     token: CancellationToken,
     tracker: TaskTracker,

@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::Rng;
 
 /// The shortest password accepted.
-pub const MIN_LENGTH: usize = 12;
+pub(super) const MIN_LENGTH: usize = 12;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {

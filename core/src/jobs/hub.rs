@@ -14,6 +14,7 @@ use crate::store::{Store, StoreError};
 const CHANNEL_CAPACITY: usize = 1024;
 
 /// One watcher's live events of one job; dropping it drops the job's channel once idle.
+#[derive(Debug)]
 pub struct Subscription {
     hub: EventHub,
     job: JobId,
@@ -38,7 +39,7 @@ impl Drop for Subscription {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct EventHub {
     store: Store,
     channels: Arc<Mutex<HashMap<JobId, broadcast::Sender<JobEvent>>>>,

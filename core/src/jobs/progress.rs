@@ -13,6 +13,7 @@ const MIN_INTERVAL: Duration = Duration::from_millis(200);
 /// At most this many log lines are kept per job; a note says when more were left out.
 const MAX_LOG_LINES: u32 = 400;
 
+#[derive(Debug)]
 struct State {
     view: ProgressView,
     phase_started: Instant,
@@ -21,7 +22,7 @@ struct State {
 }
 
 /// Cloneable; every clone writes to the same job.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Progress {
     job: JobId,
     hub: EventHub,

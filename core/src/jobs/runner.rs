@@ -19,6 +19,7 @@ use crate::records::{Artifact, Job, JobEnd, JobId, JobKind, JobStatus};
 use crate::store::{Store, StoreError};
 
 /// What a running job gets: its id, its progress handle, and the token that asks it to stop.
+#[derive(Debug)]
 pub struct JobContext {
     pub id: JobId,
     pub progress: Progress,
@@ -39,6 +40,7 @@ pub enum WorkOutcome {
 pub type Work = Pin<Box<dyn Future<Output = anyhow::Result<WorkOutcome>> + Send>>;
 
 /// What to run.
+#[derive(Debug)]
 pub struct JobRequest {
     pub kind: JobKind,
     pub database: String,
@@ -62,6 +64,7 @@ pub enum JobError {
 /// How long a job may take to clean up once asked to stop, before the runner moves on.
 const STOP_GRACE: Duration = Duration::from_secs(20);
 
+#[derive(Debug)]
 pub struct JobRunner {
     hub: EventHub,
     global: Arc<Semaphore>,

@@ -21,6 +21,7 @@ pub enum Output {
     Exited(ExitStatus),
 }
 
+#[derive(Debug)]
 pub struct Streaming {
     program: String,
     child: Child,

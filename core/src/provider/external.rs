@@ -28,6 +28,7 @@ fn features() -> Features {
 /// Why there is no point-in-time recovery, in the words the pages show.
 pub const NO_PITR: &str = "This server is not managed by Tidemark, so its WAL is not archived and it cannot be restored to a point in time. Logical backups, dumps and restores work.";
 
+#[derive(Debug)]
 pub struct ExternalServer {
     pub id: String,
     pub name: String,
@@ -92,6 +93,7 @@ impl ExternalServer {
     }
 }
 
+#[derive(Debug)]
 pub struct ExternalProvider {
     servers: Vec<ExternalServer>,
     store: Store,

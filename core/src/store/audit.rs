@@ -25,7 +25,6 @@ pub struct AuditEntry {
 
 impl Store {
     /// Records a change; a failure to record is logged, never hidden from the log.
-    #[allow(clippy::too_many_arguments)]
     pub async fn record(
         &self,
         actor: &str,

@@ -14,6 +14,7 @@ pub const AUDIT_DAYS: i64 = 400;
 pub const AUDIT_MAX_ENTRIES: u32 = 200_000;
 const EVERY: Duration = Duration::from_secs(3600);
 
+#[derive(Debug)]
 pub struct Housekeeper {
     pub store: Store,
 }

@@ -45,7 +45,6 @@ fn link_of(r: &sqlx::sqlite::SqliteRow) -> Result<ShareLink, StoreError> {
 }
 
 impl Store {
-    #[allow(clippy::too_many_arguments)]
     pub async fn create_share_link(
         &self,
         token_hash: &str,

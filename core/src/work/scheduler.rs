@@ -23,6 +23,7 @@ pub const SCHEDULER: &str = "scheduler";
 /// How often the scheduler looks.
 const TICK: Duration = Duration::from_secs(20);
 
+#[derive(Debug)]
 pub struct Scheduler {
     pub runner: Arc<JobRunner>,
     pub catalog: Catalog,

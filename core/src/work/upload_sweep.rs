@@ -73,6 +73,7 @@ async fn uploads_in_use(store: &Store) -> Result<HashSet<String>, crate::store::
 }
 
 /// The task that sweeps the uploads folder now and then, until cancelled.
+#[derive(Debug)]
 pub struct UploadSweeper {
     pub store: Store,
     pub artifacts_dir: PathBuf,

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// The caller.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AccountView {
+pub(super) struct AccountView {
     pub name: String,
     /// viewer, operator or admin.
     pub role: String,
@@ -28,7 +28,7 @@ pub struct AccountView {
 #[utoipa::path(get, path = "/api/v1/account", tag = "accounts",
     responses((status = 200, description = "The caller", body = AccountView),
               (status = 401, description = "Not logged in", body = ErrorBody)))]
-pub async fn me(actor: Actor) -> Json<AccountView> {
+pub(super) async fn me(actor: Actor) -> Json<AccountView> {
     Json(AccountView {
         name: actor.principal.user.clone(),
         role: actor.principal.role.as_str().into(),
@@ -38,7 +38,7 @@ pub async fn me(actor: Actor) -> Json<AccountView> {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PasswordBody {
+pub(super) struct PasswordBody {
     pub current: String,
     /// At least 12 characters.
     pub new: String,
@@ -49,7 +49,7 @@ pub struct PasswordBody {
     request_body = PasswordBody,
     responses((status = 204, description = "Changed"),
               (status = 422, description = "Wrong current password, or a weak new one", body = ErrorBody)))]
-pub async fn change_password(
+pub(super) async fn change_password(
     State(state): State<AppState>,
     actor: Actor,
     b: Result<Json<PasswordBody>, JsonRejection>,
@@ -63,7 +63,7 @@ pub async fn change_password(
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts",
     responses((status = 200, description = "The users", body = Vec<UserRow>),
               (status = 403, description = "Not an admin", body = ErrorBody)))]
-pub async fn users(
+pub(super) async fn users(
     State(state): State<AppState>,
     actor: Actor,
 ) -> Result<Json<Vec<UserRow>>, ApiError> {
@@ -73,7 +73,7 @@ pub async fn users(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewUserBody {
+pub(super) struct NewUserBody {
     /// Letters, digits, dots, dashes and underscores.
     pub name: String,
     /// viewer, operator or admin.
@@ -84,7 +84,7 @@ pub struct NewUserBody {
 
 /// A created user, with their password when it was generated (shown this once).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CreatedUser {
+pub(super) struct CreatedUser {
     pub name: String,
     pub role: String,
     pub password: Option<String>,
@@ -96,7 +96,7 @@ pub struct CreatedUser {
     responses((status = 201, description = "Created", body = CreatedUser),
               (status = 409, description = "The name is taken", body = ErrorBody),
               (status = 422, description = "Invalid name, role or password", body = ErrorBody)))]
-pub async fn create_user(
+pub(super) async fn create_user(
     State(state): State<AppState>,
     actor: Actor,
     b: Result<Json<NewUserBody>, JsonRejection>,
@@ -115,7 +115,7 @@ pub async fn create_user(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UserChange {
+pub(super) struct UserChange {
     pub role: Option<String>,
     /// true disables the account: its sessions and tokens stop working.
     pub disabled: Option<bool>,
@@ -128,7 +128,7 @@ pub struct UserChange {
     responses((status = 204, description = "Changed"),
               (status = 404, description = "No such user", body = ErrorBody),
               (status = 422, description = "Invalid change", body = ErrorBody)))]
-pub async fn change_user(
+pub(super) async fn change_user(
     State(state): State<AppState>,
     actor: Actor,
     Path(name): Path<String>,
@@ -146,7 +146,7 @@ pub async fn change_user(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct TokensQuery {
+pub(super) struct TokensQuery {
     /// Admins: every user's tokens.
     pub all: Option<bool>,
 }
@@ -154,7 +154,7 @@ pub struct TokensQuery {
 /// The caller's API tokens (an admin's `?all=true`: everyone's).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", params(TokensQuery),
     responses((status = 200, description = "The tokens", body = Vec<TokenRow>)))]
-pub async fn tokens(
+pub(super) async fn tokens(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<TokensQuery>,
@@ -165,7 +165,7 @@ pub async fn tokens(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewTokenBody {
+pub(super) struct NewTokenBody {
     /// What the token is for, e.g. "nightly export script".
     pub label: String,
     /// No higher than the caller's own; the caller's role when left out.
@@ -174,7 +174,7 @@ pub struct NewTokenBody {
 
 /// A new token: its secret is shown this once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CreatedToken {
+pub(super) struct CreatedToken {
     pub id: i64,
     pub label: String,
     pub role: String,
@@ -187,7 +187,7 @@ pub struct CreatedToken {
     request_body = NewTokenBody,
     responses((status = 201, description = "Created; the secret is shown once", body = CreatedToken),
               (status = 422, description = "A role above the caller's, or no label", body = ErrorBody)))]
-pub async fn create_token(
+pub(super) async fn create_token(
     State(state): State<AppState>,
     actor: Actor,
     b: Result<Json<NewTokenBody>, JsonRejection>,
@@ -214,7 +214,7 @@ pub async fn create_token(
     params(("id" = i64, Path, description = "The token's id")),
     responses((status = 204, description = "Revoked"),
               (status = 404, description = "No such live token of yours", body = ErrorBody)))]
-pub async fn revoke_token(
+pub(super) async fn revoke_token(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<i64>,
@@ -224,7 +224,7 @@ pub async fn revoke_token(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct AuditQuery {
+pub(super) struct AuditQuery {
     /// How many entries, newest first (1 to 1000, default 200).
     pub limit: Option<u32>,
 }
@@ -234,7 +234,7 @@ pub struct AuditQuery {
     responses((status = 200, description = "The entries", body = Vec<AuditRow>),
               (status = 403, description = "Not an admin", body = ErrorBody),
               (status = 422, description = "The limit is out of range", body = ErrorBody)))]
-pub async fn audit(
+pub(super) async fn audit(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<AuditQuery>,

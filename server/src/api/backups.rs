@@ -19,7 +19,7 @@ use crate::state::AppState;
     responses((status = 202, description = "The backup job, queued", body = Job),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "This database takes no manual backups", body = ErrorBody)))]
-pub async fn create(
+pub(super) async fn create(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -36,7 +36,7 @@ pub async fn create(
     responses((status = 200, description = "The archive", content_type = "application/gzip"),
               (status = 206, description = "The requested range of the archive"),
               (status = 404, description = "No such database or downloadable backup", body = ErrorBody)))]
-pub async fn download(
+pub(super) async fn download(
     State(state): State<AppState>,
     actor: Actor,
     Path((db, backup)): Path<(String, String)>,
@@ -68,7 +68,7 @@ pub async fn download(
     responses((status = 201, description = "Its dump, stored and checked", body = StagedDump),
               (status = 404, description = "No such database or logical backup", body = ErrorBody),
               (status = 422, description = "The archive holds no dump Tidemark can restore", body = ErrorBody)))]
-pub async fn stage(
+pub(super) async fn stage(
     State(state): State<AppState>,
     actor: Actor,
     Path((db, backup)): Path<(String, String)>,

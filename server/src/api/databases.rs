@@ -12,7 +12,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Health {
+pub(super) struct Health {
     /// Always "ok" when the server answers.
     pub status: &'static str,
     pub version: &'static str,
@@ -21,7 +21,7 @@ pub struct Health {
 /// Whether the server is up; needs no credentials.
 #[utoipa::path(get, path = "/api/v1/health", tag = "system",
     responses((status = 200, description = "The server answers", body = Health)))]
-pub async fn health() -> Json<Health> {
+pub(super) async fn health() -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
@@ -32,7 +32,7 @@ pub async fn health() -> Json<Health> {
 #[utoipa::path(get, path = "/api/v1/databases", tag = "databases",
     responses((status = 200, description = "All databases", body = [Database]),
               (status = 503, description = "A provider did not answer", body = ErrorBody)))]
-pub async fn list(
+pub(super) async fn list(
     State(state): State<AppState>,
     actor: Actor,
 ) -> Result<Json<Vec<Database>>, ApiError> {
@@ -44,7 +44,7 @@ pub async fn list(
     params(("db" = String, Path, description = "The database's id")),
     responses((status = 200, description = "The database", body = Database),
               (status = 404, description = "No such database", body = ErrorBody)))]
-pub async fn get_one(
+pub(super) async fn get_one(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -59,7 +59,7 @@ pub async fn get_one(
     params(("db" = String, Path, description = "The database's id")),
     responses((status = 200, description = "Backups, newest first", body = [Backup]),
               (status = 404, description = "No such database", body = ErrorBody)))]
-pub async fn backups(
+pub(super) async fn backups(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -74,7 +74,7 @@ pub async fn backups(
     params(("db" = String, Path, description = "The database's id")),
     responses((status = 200, description = "The recoverable window", body = PitrWindow),
               (status = 404, description = "No such database", body = ErrorBody)))]
-pub async fn pitr(
+pub(super) async fn pitr(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,

@@ -42,7 +42,7 @@ pub struct StreamQuery {
               (status = 204, description = "The job has ended and the client already has its last event"),
               (status = 404, description = "No such job", body = ErrorBody),
               (status = 429, description = "This user follows too many jobs at once", body = ErrorBody)))]
-pub async fn stream(
+pub(super) async fn stream(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
@@ -57,9 +57,9 @@ pub async fn stream(
 }
 
 /// Live streams one user may hold open at once (tabs and phones together).
-pub const STREAMS_PER_USER: usize = 20;
+pub(super) const STREAMS_PER_USER: usize = 20;
 /// Live streams one share link may hold open at once: a team chat's worth of readers.
-pub const STREAMS_PER_LINK: usize = 50;
+pub(super) const STREAMS_PER_LINK: usize = 50;
 
 fn too_many() -> ApiError {
     ApiError::new(

@@ -20,7 +20,7 @@ fn disposition(download_name: &str) -> Option<HeaderValue> {
 }
 
 /// An archive fetched from a provider, passed through as it arrives: memory stays flat.
-pub fn stream(archive: ArchiveStream) -> Response {
+pub(super) fn stream(archive: ArchiveStream) -> Response {
     let mut res = Response::new(axum::body::Body::from_stream(archive.body));
     if archive.partial {
         *res.status_mut() = StatusCode::PARTIAL_CONTENT;
@@ -49,7 +49,7 @@ pub fn stream(archive: ArchiveStream) -> Response {
 
 /// The file as a download named `download_name`; `None` when it is not on disk.
 /// Memory stays flat whatever the size: the body is read from disk as it is sent.
-pub async fn serve(
+pub(super) async fn serve(
     path: &Path,
     download_name: &str,
     request: Request,

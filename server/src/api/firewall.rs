@@ -17,7 +17,7 @@ use crate::state::AppState;
 /// A rule to add: a CIDR range with a label, or a managed range's id.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RuleBody {
+pub(super) struct RuleBody {
     /// e.g. `203.0.113.0/24`.
     pub cidr: Option<String>,
     /// Whose addresses these are, e.g. `Office`.
@@ -32,7 +32,7 @@ pub struct RuleBody {
     responses((status = 200, description = "The rules", body = Firewall),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "This database has no firewall here", body = ErrorBody)))]
-pub async fn list(
+pub(super) async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -50,7 +50,7 @@ pub async fn list(
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 409, description = "Too many rules already", body = ErrorBody),
               (status = 422, description = "An invalid CIDR, label or range", body = ErrorBody)))]
-pub async fn add(
+pub(super) async fn add(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -72,7 +72,7 @@ pub async fn add(
            ("rule" = String, Path, description = "The rule's id")),
     responses((status = 204, description = "Removed"),
               (status = 404, description = "No such database or rule", body = ErrorBody)))]
-pub async fn remove(
+pub(super) async fn remove(
     State(state): State<AppState>,
     actor: Actor,
     Path((db, rule)): Path<(String, String)>,
@@ -86,7 +86,7 @@ pub async fn remove(
     params(("db" = String, Path, description = "The database's id")),
     responses((status = 200, description = "Whether it is reachable, and what to do if not", body = Reachability),
               (status = 404, description = "No such database", body = ErrorBody)))]
-pub async fn reachable(
+pub(super) async fn reachable(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,

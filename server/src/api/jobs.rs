@@ -38,7 +38,7 @@ pub(super) fn accepted(job: Job) -> Response {
     responses((status = 202, description = "The dump job, queued; follow it at its events URL", body = Job),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "This database cannot be dumped", body = ErrorBody)))]
-pub async fn start_dump_job(
+pub(super) async fn start_dump_job(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -48,7 +48,7 @@ pub async fn start_dump_job(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct JobsQuery {
+pub(super) struct JobsQuery {
     /// Only the jobs of this database.
     pub database: Option<String>,
     /// Only the jobs in this state.
@@ -63,7 +63,7 @@ pub struct JobsQuery {
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobsQuery),
     responses((status = 200, description = "Jobs, newest first", body = [Job]),
               (status = 422, description = "A parameter is out of range", body = ErrorBody)))]
-pub async fn list(
+pub(super) async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<JobsQuery>,
@@ -83,7 +83,7 @@ pub async fn list(
     params(("id" = String, Path, description = "The job's id")),
     responses((status = 200, description = "The job", body = Job),
               (status = 404, description = "No such job", body = ErrorBody)))]
-pub async fn get_one(
+pub(super) async fn get_one(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
@@ -101,7 +101,7 @@ pub async fn get_one(
     responses((status = 202, description = "Cancellation asked; the job's events say when it stopped", body = Job),
               (status = 404, description = "No such job", body = ErrorBody),
               (status = 409, description = "The job has already ended", body = ErrorBody)))]
-pub async fn cancel(
+pub(super) async fn cancel(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
@@ -116,7 +116,7 @@ pub async fn cancel(
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
               (status = 206, description = "The requested range of the file"),
               (status = 404, description = "No such job, or it produced no file", body = ErrorBody)))]
-pub async fn artifact(
+pub(super) async fn artifact(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
@@ -137,7 +137,7 @@ pub async fn artifact(
 /// Where a restore goes.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum RestoreTargetKind {
+pub(super) enum RestoreTargetKind {
     /// Into a database created for it on the same server (`new_database` names it).
     NewDatabase,
     /// Over the database itself, after a safety copy; needs `confirm` and `confirm_name`.
@@ -147,7 +147,7 @@ pub enum RestoreTargetKind {
 /// A restore request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RestoreBody {
+pub(super) struct RestoreBody {
     /// A finished dump job whose file is restored (or give `source_upload`).
     pub source_job: Option<String>,
     /// An upload whose dump is restored (or give `source_job`).
@@ -164,14 +164,14 @@ pub struct RestoreBody {
 
 /// The preflight checks of a restore request.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct PreflightView {
+pub(super) struct PreflightView {
     /// True when every check passed and the restore can start.
     pub ready: bool,
     pub checks: Vec<CheckView>,
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct CheckView {
+pub(super) struct CheckView {
     /// reachable, versions, extensions or disk_space.
     pub name: &'static str,
     pub ok: bool,
@@ -185,7 +185,7 @@ pub struct CheckView {
     responses((status = 200, description = "The checks and whether the restore can start", body = PreflightView),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "The request itself is invalid", body = ErrorBody)))]
-pub async fn preflight(
+pub(super) async fn preflight(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -255,7 +255,7 @@ fn restore_request(
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 409, description = "The new database already exists", body = ErrorBody),
               (status = 422, description = "The request cannot be carried out; `field` says which part", body = ErrorBody)))]
-pub async fn start_restore_job(
+pub(super) async fn start_restore_job(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -277,7 +277,7 @@ pub async fn start_restore_job(
               (status = 413, description = "Larger than the limit, as sent or once unpacked", body = ErrorBody),
               (status = 422, description = "Not a dump Tidemark can restore", body = ErrorBody),
               (status = 507, description = "The server's disk is nearly full", body = ErrorBody)))]
-pub async fn upload(
+pub(super) async fn upload(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,

@@ -54,8 +54,9 @@ use crate::error::{ErrorBody, ErrorDetail};
     ),
     components(schemas(ErrorBody, ErrorDetail))
 )]
+#[derive(Debug)]
 pub struct ApiDoc;
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+pub(super) async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// A point-in-time restore request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PitrBody {
+pub(super) struct PitrBody {
     /// RFC 3339, any offset (converted to UTC); must lie in the recoverable window.
     pub restore_time: String,
     /// Must be true: the restore replaces the database's current data.
@@ -33,7 +33,7 @@ pub struct PitrBody {
     responses((status = 202, description = "The restore job, queued", body = Job),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "Not confirmed, outside the window, or no PITR here", body = ErrorBody)))]
-pub async fn create(
+pub(super) async fn create(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -53,7 +53,7 @@ pub async fn create(
     params(("db" = String, Path, description = "The database's id")),
     responses((status = 200, description = "The safety copies", body = Vec<SafetyCopy>),
               (status = 404, description = "No such database", body = ErrorBody)))]
-pub async fn safety_copies(
+pub(super) async fn safety_copies(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -69,7 +69,7 @@ pub async fn safety_copies(
            ("copy" = String, Path, description = "The safety copy's id")),
     responses((status = 204, description = "Deleted"),
               (status = 404, description = "No such database or safety copy", body = ErrorBody)))]
-pub async fn discard(
+pub(super) async fn discard(
     State(state): State<AppState>,
     actor: Actor,
     Path((db, copy)): Path<(String, String)>,

@@ -15,7 +15,7 @@ use crate::state::AppState;
 /// A change of schedule; a field left out keeps its value.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ScheduleBody {
+pub(super) struct ScheduleBody {
     pub enabled: Option<bool>,
     /// The hour of the day in UTC, 0 to 23.
     pub hour: Option<i64>,
@@ -27,7 +27,7 @@ pub struct ScheduleBody {
     responses((status = 200, description = "The schedule", body = Schedule),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "This database has no schedule", body = ErrorBody)))]
-pub async fn get(
+pub(super) async fn get(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,
@@ -44,7 +44,7 @@ pub async fn get(
     responses((status = 200, description = "The new schedule", body = Schedule),
               (status = 404, description = "No such database", body = ErrorBody),
               (status = 422, description = "An invalid hour, or no schedule here", body = ErrorBody)))]
-pub async fn put(
+pub(super) async fn put(
     State(state): State<AppState>,
     actor: Actor,
     Path(db): Path<String>,

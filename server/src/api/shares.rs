@@ -14,14 +14,14 @@ use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewShareLink {
+pub(super) struct NewShareLink {
     /// Days until it expires: 1 to 90, default 7.
     pub days: Option<i64>,
 }
 
 /// A new link; its address is shown this once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CreatedShareLink {
+pub(super) struct CreatedShareLink {
     pub id: i64,
     /// The page's path on this server: `/s/<token>`.
     pub path: String,
@@ -30,7 +30,7 @@ pub struct CreatedShareLink {
 
 /// A link, without its token.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ShareLinkView {
+pub(super) struct ShareLinkView {
     pub id: i64,
     pub job: String,
     pub created_by: String,
@@ -46,7 +46,7 @@ pub struct ShareLinkView {
     responses((status = 201, description = "Created; the path is shown once", body = CreatedShareLink),
               (status = 404, description = "No such job", body = ErrorBody),
               (status = 422, description = "Invalid lifetime", body = ErrorBody)))]
-pub async fn create(
+pub(super) async fn create(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
@@ -80,7 +80,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/jobs/{id}/share-links", tag = "jobs",
     params(("id" = String, Path, description = "The job's id")),
     responses((status = 200, description = "The links, newest first", body = Vec<ShareLinkView>)))]
-pub async fn list(
+pub(super) async fn list(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
@@ -106,7 +106,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "The link's id")),
     responses((status = 204, description = "Revoked"),
               (status = 404, description = "No such live link", body = ErrorBody)))]
-pub async fn revoke(
+pub(super) async fn revoke(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<i64>,

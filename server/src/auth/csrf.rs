@@ -11,7 +11,7 @@ fn host_of(url: &str) -> Option<&str> {
     Some(rest.split('/').next().unwrap_or(rest))
 }
 
-pub fn check(method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn check(method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }

@@ -67,7 +67,7 @@ async fn from_token(state: &AppState, token: &str) -> Result<Option<Principal>, 
 
 /// A signed-in user who must choose a new password before anything else.
 #[derive(Debug, Clone, Copy)]
-pub struct PasswordChangeRequired;
+pub(super) struct PasswordChangeRequired;
 
 /// The principal of a live session, and whether its user must change their password first; a
 /// session past its absolute or idle expiry, or of a disabled user, ends.

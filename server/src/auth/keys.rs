@@ -1,18 +1,18 @@
 //! What a signed-in session holds, and how long it lives.
 
 /// Session keys.
-pub const USER_KEY: &str = "user";
-pub const LOGIN_AT_KEY: &str = "login_at";
+pub(super) const USER_KEY: &str = "user";
+pub(super) const LOGIN_AT_KEY: &str = "login_at";
 /// When the session last made a request, by Tidemark's clock.
-pub const SEEN_AT_KEY: &str = "seen_at";
+pub(super) const SEEN_AT_KEY: &str = "seen_at";
 /// A session ends this long after login, however active.
-pub const ABSOLUTE_EXPIRY: chrono::Duration = chrono::Duration::hours(24);
+pub(super) const ABSOLUTE_EXPIRY: chrono::Duration = chrono::Duration::hours(24);
 /// ... and after this long without a request.
 pub const IDLE_EXPIRY_SECONDS: i64 = 8 * 3600;
 
 /// Whether a session that logged in at `login_at` and was last seen at `seen_at` is still live
 /// at `now` (all Unix seconds): under 24 hours since login and under 8 idle.
-pub fn session_is_live(login_at: Option<i64>, seen_at: Option<i64>, now: i64) -> bool {
+pub(super) fn session_is_live(login_at: Option<i64>, seen_at: Option<i64>, now: i64) -> bool {
     let (Some(login_at), Some(seen_at)) = (login_at, seen_at) else {
         return false;
     };

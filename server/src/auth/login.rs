@@ -50,7 +50,7 @@ pub fn source(ext: &Extensions) -> String {
 
 /// The client's address: the connection's peer, or, when the peer is a trusted proxy, the
 /// nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
-pub fn client_address(
+pub(super) fn client_address(
     peer: Option<IpAddr>,
     forwarded_for: Option<&str>,
     trusted: &[IpAddr],
@@ -78,7 +78,7 @@ pub fn client_address(
 const MAX_LOGGED_NAME: usize = 64;
 
 /// A typed name as it may appear in logs: at most 64 characters, control characters shown as '?'.
-pub fn loggable_name(name: &str) -> String {
+pub(super) fn loggable_name(name: &str) -> String {
     name.chars()
         .take(MAX_LOGGED_NAME)
         .map(|c| if c.is_control() { '?' } else { c })
@@ -192,7 +192,7 @@ pub async fn logout(State(state): State<AppState>, session: Session, ext: Extens
 }
 
 /// Percent-encodes everything but unreserved characters.
-pub fn url_encode(s: &str) -> String {
+pub(super) fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

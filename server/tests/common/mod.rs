@@ -12,7 +12,7 @@ use tidemark_core::provider::local::LocalProvider;
 use tidemark_core::testing::TestCluster;
 use tidemark_server::{AppState, router};
 
-pub struct Served {
+pub(crate) struct Served {
     pub base: String,
     pub state: AppState,
     pub t: TestCluster,
@@ -21,7 +21,11 @@ pub struct Served {
 }
 
 /// A user with this role and an API token of theirs; returns the token.
-pub async fn token_for(store: &tidemark_core::store::Store, name: &str, role: Role) -> String {
+pub(crate) async fn token_for(
+    store: &tidemark_core::store::Store,
+    name: &str,
+    role: Role,
+) -> String {
     let hash = hash_password("a long enough password").unwrap();
     store
         .create_user(name, role, &hash, chrono::Utc::now())
@@ -42,7 +46,7 @@ pub async fn token_for(store: &tidemark_core::store::Store, name: &str, role: Ro
 }
 
 /// A client that sends this token on every request.
-pub fn client_with(token: &str) -> reqwest::Client {
+pub(crate) fn client_with(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::AUTHORIZATION,
@@ -56,17 +60,17 @@ pub fn client_with(token: &str) -> reqwest::Client {
         .unwrap()
 }
 
-pub async fn serve() -> Served {
+pub(crate) async fn serve() -> Served {
     serve_with(|_| {}).await
 }
 
 /// `serve` with a changed configuration.
-pub async fn serve_with(edit: impl FnOnce(&mut tidemark_core::Config)) -> Served {
+pub(crate) async fn serve_with(edit: impl FnOnce(&mut tidemark_core::Config)) -> Served {
     serve_custom(edit, None).await
 }
 
 /// `serve` with a changed configuration and, when given, a clock the test moves.
-pub async fn serve_custom(
+pub(crate) async fn serve_custom(
     edit: impl FnOnce(&mut tidemark_core::Config),
     clock: Option<Arc<dyn tidemark_core::clock::Clock>>,
 ) -> Served {
@@ -100,7 +104,7 @@ pub async fn serve_custom(
 }
 
 /// Parses a whole event stream into (id, event name, data as JSON).
-pub fn parse_sse(text: &str) -> Vec<(u64, String, Value)> {
+pub(crate) fn parse_sse(text: &str) -> Vec<(u64, String, Value)> {
     text.split("\n\n")
         .filter_map(|block| {
             let mut id = None;
@@ -121,7 +125,7 @@ pub fn parse_sse(text: &str) -> Vec<(u64, String, Value)> {
 }
 
 /// Starts a restore (expecting 202) and reads its whole event stream, which ends with the job.
-pub async fn restore_and_follow(
+pub(crate) async fn restore_and_follow(
     http: &reqwest::Client,
     base: &str,
     body: Value,
@@ -139,11 +143,11 @@ pub async fn restore_and_follow(
 }
 
 /// The server process; stopped with SIGTERM when dropped, even by a failing test.
-pub struct Running(pub Option<Child>);
+pub(crate) struct Running(pub Option<Child>);
 
 impl Running {
     /// Stops it and returns everything it printed.
-    pub fn stop(mut self) -> String {
+    pub(crate) fn stop(mut self) -> String {
         let Some(child) = self.0.take() else {
             return String::new();
         };
@@ -170,13 +174,13 @@ impl Drop for Running {
     }
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
 
 /// Waits until the server answers its health check, failing if it exits or takes over 90 s.
-pub async fn wait_ready(http: &reqwest::Client, base: &str, running: &mut Running) {
+pub(crate) async fn wait_ready(http: &reqwest::Client, base: &str, running: &mut Running) {
     for _ in 0..900 {
         if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await
             && r.status() == 200
@@ -193,7 +197,7 @@ pub async fn wait_ready(http: &reqwest::Client, base: &str, running: &mut Runnin
 
 /// Logs in with the login form, as a browser on `base` would (its Origin); returns the response
 /// (not followed) and the session cookie (`name=value`) when one was set.
-pub async fn login(
+pub(crate) async fn login(
     base: &str,
     name: &str,
     password: &str,
@@ -221,7 +225,7 @@ pub async fn login(
 }
 
 /// A client that sends this session cookie and the Origin of `base`, and follows no redirect.
-pub fn session_client(base: &str, cookie: &str) -> reqwest::Client {
+pub(crate) fn session_client(base: &str, cookie: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
     headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
@@ -234,7 +238,7 @@ pub fn session_client(base: &str, cookie: &str) -> reqwest::Client {
 }
 
 /// Every table of a database of the test cluster with its exact row count, by name.
-pub async fn rows(t: &TestCluster, db: &str) -> Vec<(String, i64)> {
+pub(crate) async fn rows(t: &TestCluster, db: &str) -> Vec<(String, i64)> {
     let pool = sqlx::PgPool::connect_with(t.cluster.connect_options(db))
         .await
         .unwrap();
@@ -258,18 +262,18 @@ pub async fn rows(t: &TestCluster, db: &str) -> Vec<(String, i64)> {
 }
 
 /// POSTs with no body and reads the JSON answer.
-pub async fn post_json(client: &reqwest::Client, url: &str) -> Value {
+pub(crate) async fn post_json(client: &reqwest::Client, url: &str) -> Value {
     client.post(url).send().await.unwrap().json().await.unwrap()
 }
 
 /// GETs and reads the JSON answer.
-pub async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+pub(crate) async fn get_json(client: &reqwest::Client, url: &str) -> Value {
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
 /// A dump of `demo` held running by a lock on one of its tables until the transaction ends:
 /// for tests that act on a job while it runs. Returns the job's id and the lock.
-pub async fn held_dump(s: &Served) -> (String, sqlx::Transaction<'static, sqlx::Postgres>) {
+pub(crate) async fn held_dump(s: &Served) -> (String, sqlx::Transaction<'static, sqlx::Postgres>) {
     let pool = sqlx::PgPool::connect_with(s.t.cluster.connect_options("demo"))
         .await
         .unwrap();

@@ -9,7 +9,7 @@ use tidemark_core::pgtools::pg_dump::{ConnTarget, dump_custom};
 use tidemark_core::pgtools::runner::run;
 use tidemark_core::testing::TestCluster;
 
-pub struct Data {
+pub(crate) struct Data {
     pub cluster: TestCluster,
 }
 
@@ -29,14 +29,14 @@ fn seed_sql(resource: &str) -> String {
 }
 
 impl Data {
-    pub async fn start() -> anyhow::Result<Data> {
+    pub(crate) async fn start() -> anyhow::Result<Data> {
         Ok(Data {
             cluster: TestCluster::start().await,
         })
     }
 
     /// Creates the addon's login and database with a little data; returns its connection URL.
-    pub async fn create_database(&self, resource: &str) -> anyhow::Result<String> {
+    pub(crate) async fn create_database(&self, resource: &str) -> anyhow::Result<String> {
         let admin = self.cluster.cluster.conn_target();
         let password: String = (0..20)
             .map(|_| char::from(b'a' + rand::random::<u8>() % 26))
@@ -71,7 +71,7 @@ impl Data {
     }
 
     /// A pg_dump of the database, as a .tar.gz holding `<name>.pgsql`.
-    pub async fn archive(&self, url: &str, name: &str) -> anyhow::Result<Vec<u8>> {
+    pub(crate) async fn archive(&self, url: &str, name: &str) -> anyhow::Result<Vec<u8>> {
         let target = ConnTarget::from_url(url).map_err(anyhow::Error::msg)?;
         let dir = tempfile::tempdir()?;
         let file = dir.path().join("dump.pgsql");
@@ -82,13 +82,13 @@ impl Data {
         pack(&std::fs::read(&file)?, name)
     }
 
-    pub async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.cluster.stop().await;
     }
 }
 
 /// Packs a dump as Scalingo's archives are: a gzip'd tar holding one `<name>.pgsql` file.
-pub fn pack(dump: &[u8], name: &str) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn pack(dump: &[u8], name: &str) -> anyhow::Result<Vec<u8>> {
     let mut tar = tar::Builder::new(Vec::new());
     let mut header = tar::Header::new_gnu();
     header.set_size(dump.len() as u64);

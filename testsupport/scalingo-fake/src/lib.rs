@@ -78,7 +78,7 @@ fn one() -> u32 {
 mod millis {
     use serde::{Deserialize, Deserializer};
     use std::time::Duration;
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         Ok(Duration::from_millis(u64::deserialize(d)?))
     }
 }
@@ -119,6 +119,14 @@ pub struct FakeScalingo {
     inner: Arc<Inner>,
     stop: CancellationToken,
     server: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FakeScalingo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeScalingo")
+            .field("base_url", &self.base_url())
+            .finish_non_exhaustive()
+    }
 }
 
 impl FakeScalingo {

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 
 /// A token whose payload names its subject and expiry; the signature is random.
-pub fn issue(subject: &str, expires: DateTime<Utc>) -> String {
+pub(crate) fn issue(subject: &str, expires: DateTime<Utc>) -> String {
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS512","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(
         serde_json::json!({ "sub": subject, "exp": expires.timestamp(), "iss": "scalingo-fake" })

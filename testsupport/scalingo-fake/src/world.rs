@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]
-pub struct Addon {
+pub(crate) struct Addon {
     pub id: String,
     pub provider: &'static str,
     pub plan: String,
@@ -12,7 +12,7 @@ pub struct Addon {
 }
 
 #[derive(Debug, Clone)]
-pub struct App {
+pub(crate) struct App {
     pub id: String,
     pub name: String,
     pub region: &'static str,
@@ -21,7 +21,7 @@ pub struct App {
 }
 
 #[derive(Debug, Clone)]
-pub struct Backup {
+pub(crate) struct Backup {
     pub id: String,
     pub name: String,
     pub created_at: DateTime<Utc>,
@@ -34,7 +34,7 @@ pub struct Backup {
 }
 
 #[derive(Debug, Clone)]
-pub struct Rule {
+pub(crate) struct Rule {
     pub id: String,
     pub kind: &'static str,
     pub cidr: Option<String>,
@@ -43,7 +43,7 @@ pub struct Rule {
 }
 
 #[derive(Debug, Clone)]
-pub struct Operation {
+pub(crate) struct Operation {
     pub id: String,
     pub status: String,
     pub created_at: DateTime<Utc>,
@@ -52,7 +52,7 @@ pub struct Operation {
 
 /// One PostgreSQL database behind an addon.
 #[derive(Debug, Clone)]
-pub struct Db {
+pub(crate) struct Db {
     pub addon_id: String,
     pub app: String,
     pub db_id: String,
@@ -70,7 +70,7 @@ pub struct Db {
     pub pitr_restores: Vec<DateTime<Utc>>,
 }
 
-pub fn new_id(prefix: &str) -> String {
+pub(crate) fn new_id(prefix: &str) -> String {
     let hex: String = (0..24)
         .map(|_| char::from_digit(u32::from(rand::random::<u8>() % 16), 16).unwrap_or('0'))
         .collect();
@@ -86,13 +86,13 @@ pub fn date(t: DateTime<Utc>) -> Value {
     )
 }
 
-pub struct World {
+pub(crate) struct World {
     pub apps: Vec<App>,
     pub dbs: Vec<Db>,
 }
 
 impl Db {
-    pub fn plan_json(&self) -> Value {
+    pub(crate) fn plan_json(&self) -> Value {
         let business = self.plan.contains("business");
         let dr = self.plan.contains("-dr-");
         json!({
@@ -106,12 +106,12 @@ impl Db {
         })
     }
 
-    pub fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    pub(crate) fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
         let days = self.plan_json()["pitr_backup_days"].as_i64().unwrap_or(7);
         (self.first_pitr_backup.max(now - Duration::days(days)), now)
     }
 
-    pub fn json(&self, now: DateTime<Utc>) -> Value {
+    pub(crate) fn json(&self, now: DateTime<Utc>) -> Value {
         let busy = self.current_operation.is_some();
         json!({
             "id": self.db_id, "resource_id": self.resource_id, "app_name": self.app,
@@ -136,7 +136,7 @@ impl Db {
 }
 
 impl Backup {
-    pub fn json(&self, db_id: &str) -> Value {
+    pub(crate) fn json(&self, db_id: &str) -> Value {
         json!({
             "id": self.id, "created_at": date(self.created_at),
             "started_at": self.started_at.map(date), "name": self.name,
@@ -147,14 +147,14 @@ impl Backup {
 }
 
 impl Rule {
-    pub fn json(&self, db_id: &str) -> Value {
+    pub(crate) fn json(&self, db_id: &str) -> Value {
         json!({"id": self.id, "type": self.kind, "cidr": self.cidr, "label": self.label,
                "range_id": self.range_id, "database_id": db_id})
     }
 }
 
 impl Operation {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         json!({"id": self.id, "type": "pitr_restore", "status": self.status,
                "created_at": date(self.created_at), "finished_at": self.finished_at.map(date),
                "error": null})
@@ -162,7 +162,7 @@ impl Operation {
 }
 
 /// The apps of both regions; databases come with their PostgreSQL addons.
-pub fn seed(now: DateTime<Utc>) -> World {
+pub(crate) fn seed(now: DateTime<Utc>) -> World {
     let pg = |plan: &str, resource: &str| Addon {
         id: format!("ad-{}", uuidish()),
         provider: "postgresql",

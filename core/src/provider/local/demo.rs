@@ -1,7 +1,7 @@
 //! The small demo database of the embedded cluster, so every block has something real to show.
 
 /// Tables and rows for the demo database; run once, inside one transaction.
-pub const DEMO_SQL: &[&str] = &[
+pub(super) const DEMO_SQL: &[&str] = &[
     "CREATE TABLE customers (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         name text NOT NULL,

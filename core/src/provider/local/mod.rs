@@ -26,6 +26,7 @@ use crate::pgtools::pgbackrest::{PhysicalBackup, PhysicalKind};
 use crate::store::Store;
 
 /// Serves the managed clusters, one Tidemark database per cluster's main database.
+#[derive(Debug)]
 pub struct LocalProvider {
     clusters: Vec<Arc<ManagedCluster>>,
     /// Where the logical backups' catalogue lives.

@@ -10,12 +10,13 @@ use tokio::time::Instant;
 
 type Slot = Arc<tokio::sync::Mutex<Option<(Instant, serde_json::Value)>>>;
 
+#[derive(Debug)]
 pub(crate) struct ReadCache {
     slots: Mutex<HashMap<String, Slot>>,
 }
 
 impl ReadCache {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             slots: Mutex::new(HashMap::new()),
         }
@@ -28,7 +29,7 @@ impl ReadCache {
 
     /// The cached answer for `key` if younger than `ttl`, else the one `fetch` gives (kept when it
     /// succeeds). Errors are not kept.
-    pub async fn get<E, F, Fut>(
+    pub(super) async fn get<E, F, Fut>(
         &self,
         key: &str,
         ttl: Duration,
@@ -52,7 +53,7 @@ impl ReadCache {
 
     /// Forgets every answer whose key starts with `prefix`, after a change. A fetch in flight
     /// keeps its old slot, so its answer is not seen by later callers.
-    pub fn invalidate(&self, prefix: &str) {
+    pub(super) fn invalidate(&self, prefix: &str) {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         slots.retain(|k, _| !k.starts_with(prefix));
     }

@@ -51,10 +51,12 @@ pub(crate) struct Request<'a> {
 }
 
 /// The budget's clock: when the last requests left, oldest first.
+#[derive(Debug)]
 struct Budget {
     sent: VecDeque<Instant>,
 }
 
+#[derive(Debug)]
 pub(crate) struct Transport {
     http: reqwest::Client,
     /// For archives: no limit on the whole transfer, only on silence.
@@ -66,7 +68,7 @@ pub(crate) struct Transport {
 const WINDOW: Duration = Duration::from_secs(60);
 
 impl Transport {
-    pub fn new(limits: Limits) -> Self {
+    pub(super) fn new(limits: Limits) -> Self {
         let http = reqwest::Client::builder()
             .timeout(limits.timeout)
             .user_agent(concat!("Tidemark/", env!("CARGO_PKG_VERSION")))
@@ -89,7 +91,7 @@ impl Transport {
     }
 
     /// Starts a download from a URL that carries its own credentials; `range` is passed on.
-    pub async fn download(
+    pub(super) async fn download(
         &self,
         url: &Secret<String>,
         range: Option<&str>,
@@ -139,7 +141,7 @@ impl Transport {
     }
 
     /// Sends the request; returns the body of a 2xx answer (null when empty).
-    pub async fn send(&self, req: &Request<'_>) -> Result<serde_json::Value, ScalingoError> {
+    pub(super) async fn send(&self, req: &Request<'_>) -> Result<serde_json::Value, ScalingoError> {
         let idempotent = req.method == Method::GET;
         let mut attempt = 0;
         loop {

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 
 /// The `exp` claim of a JWT, if it has one.
-pub fn expiry(token: &str) -> Option<DateTime<Utc>> {
+pub(super) fn expiry(token: &str) -> Option<DateTime<Utc>> {
     let payload = token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;

@@ -47,6 +47,7 @@ pub(super) struct Found {
     pub(super) addon: AddonRef,
 }
 
+#[derive(Debug)]
 pub struct ScalingoProvider {
     pub(super) client: Arc<ScalingoClient>,
     pub(super) selection: Selection,

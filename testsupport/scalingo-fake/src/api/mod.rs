@@ -33,7 +33,7 @@ use database::*;
 use firewall::*;
 use pitr::*;
 
-pub fn router(inner: Arc<Inner>) -> Router {
+pub(crate) fn router(inner: Arc<Inner>) -> Router {
     let guarded = Router::new()
         .route("/v1/tokens/exchange", post(exchange))
         .route("/v1/regions", get(regions))

@@ -64,6 +64,7 @@ impl AddonRef {
 }
 
 /// A token and when to stop using it.
+#[derive(Debug)]
 struct Token {
     value: Secret<String>,
     renew_at: DateTime<Utc>,
@@ -96,6 +97,7 @@ pub enum NewRule {
 
 const REGIONS_TTL: Duration = Duration::from_secs(600);
 
+#[derive(Debug)]
 pub struct ScalingoClient {
     auth_url: String,
     api_token: Secret<String>,
