@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use tidemark_core::Catalog;
 use tidemark_core::jobs::{EventHub, Job, JobId, JobRunner};
+use tidemark_core::pgtools::pg_dump;
+use tidemark_core::pgtools::pg_restore::{self, RestoreMode};
 use tidemark_core::provider::local::LocalProvider;
 use tidemark_core::testing::TestCluster;
 use tidemark_core::work::dump::start_dump;
@@ -42,6 +44,8 @@ fn tool(t: &TestCluster, program: &str) -> Command {
 }
 
 fn run(mut c: Command) -> Duration {
+    // The tools' verbose lines are the jobs' progress; here they would only hide the results.
+    c.stderr(std::process::Stdio::null());
     let start = Instant::now();
     let status = c.status().expect("tool runs");
     assert!(status.success(), "{c:?} failed");
@@ -87,24 +91,14 @@ async fn main() {
     init.args(["-i", "-q", "-s", &scale.to_string(), "demo"]);
     run(init);
     let raw_file = t.dir.path().join("raw.dump");
+    let target = t.cluster.conn_target().on_database("demo");
 
-    // Dump: the job (from submit to its recorded end) against pg_dump with the same flags.
+    // Dump: the job (from submit to its recorded end) against the same pg_dump command alone.
     let (mut raw_times, mut job_times) = (Vec::new(), Vec::new());
     let mut last_dump = None;
     for _ in 0..rounds {
-        let mut c = tool(&t, "pg_dump");
-        c.args([
-            "--format=custom",
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--no-comments",
-            "--exclude-schema=information_schema",
-            "--exclude-schema=^pg_*",
-            "--dbname=demo",
-        ])
-        .arg(format!("--file={}", raw_file.display()));
+        // The command the dump job runs, built by the same builder.
+        let c = pg_dump::dump_custom(&t.config.pg_bin_dir, &target, &raw_file).to_std_process();
         raw_times.push(run(c));
         let start = Instant::now();
         let job = start_dump(
@@ -135,16 +129,19 @@ async fn main() {
     for round in 0..rounds {
         let raw_db = format!("raw_restore_{round}");
         sql(&t, "postgres", &format!("CREATE DATABASE {raw_db}"));
-        let mut c = tool(&t, "pg_restore");
-        c.args([
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--no-comments",
-        ])
-        .arg(format!("--dbname={raw_db}"))
-        .arg(&dump_file);
+        // The restore job's command, one process instead of several.
+        let mode = RestoreMode {
+            jobs: 1,
+            single_transaction: false,
+            role: None,
+        };
+        let c = pg_restore::restore(
+            &t.config.pg_bin_dir,
+            &target.on_database(&raw_db),
+            &dump_file,
+            &mode,
+        )
+        .to_std_process();
         raw_times.push(run(c));
         let start = Instant::now();
         let job = start_restore(

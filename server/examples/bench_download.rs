@@ -111,7 +111,10 @@ async fn main() {
         vec![t.cluster.clone()],
         t.store.clone(),
     ))]);
-    let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
+    let state = AppState::new(
+        tidemark_server::startup::leptos_options(&t.config),
+        tidemark_core::ops::Tidemark::new(t.config.clone(), catalog, t.store.clone(), 2),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use leptos::config::{Env, LeptosOptions};
 use tidemark_core::config::ClusterConfig;
+use tidemark_core::ops::Tidemark;
 use tidemark_core::pgtools::runner::{ToolError, require};
 use tidemark_core::provider::external::{ExternalProvider, ExternalServer};
 use tidemark_core::provider::local::{ClusterError, ClusterSpec, LocalProvider, ManagedCluster};
@@ -206,7 +207,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     }
     let catalog = Catalog::new(providers);
     let listen = config.listen;
-    let state = AppState::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS);
+    let options = leptos_options(&config);
+    let state = AppState::new(
+        options,
+        Tidemark::new(config, catalog, store.clone(), MAX_CONCURRENT_JOBS),
+    );
     let jobs = state.tm.jobs.clone();
     let (state_catalog, state_config) = (state.tm.catalog.clone(), state.tm.config.clone());
     let uploads_root = state_config.artifacts_dir();

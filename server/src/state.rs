@@ -6,8 +6,6 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use tidemark_core::clock::Clock;
 use tidemark_core::ops::Tidemark;
-use tidemark_core::store::Store;
-use tidemark_core::{Catalog, Config};
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -70,15 +68,11 @@ impl Drop for StreamPermit {
 }
 
 impl AppState {
-    /// The shared state for a configuration, its providers and its state database.
-    pub fn new(config: Config, catalog: Catalog, store: Store, max_concurrent_jobs: usize) -> Self {
-        Self::with(Tidemark::new(config, catalog, store, max_concurrent_jobs))
-    }
-
-    /// The shared state around an operations handle.
-    pub fn with(tm: Tidemark) -> Self {
+    /// The shared state around the site's options, built first from the configuration, and the
+    /// operations handle.
+    pub fn new(leptos_options: LeptosOptions, tm: Tidemark) -> Self {
         Self {
-            leptos_options: crate::startup::leptos_options(&tm.config),
+            leptos_options,
             tm: Arc::new(tm),
             login_throttle: Arc::default(),
             streams: Arc::default(),

@@ -55,7 +55,10 @@ async fn api_and_pages_show_the_real_window_and_backups() {
         vec![t.cluster.clone()],
         t.store.clone(),
     ))]);
-    let state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
+    let state = AppState::new(
+        tidemark_server::startup::leptos_options(&t.config),
+        tidemark_core::ops::Tidemark::new(t.config.clone(), catalog, t.store.clone(), 2),
+    );
     let token = common::token_for(&t.store, "admin-test", tidemark_core::auth::Role::Admin).await;
     let app = (router(state), token);
 

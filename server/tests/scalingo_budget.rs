@@ -34,7 +34,10 @@ async fn serve(
     ));
     let provider = ScalingoProvider::new(Arc::new(client), Selection::default());
     let catalog = Catalog::new(vec![Arc::new(provider)]);
-    let state = AppState::new(config, catalog, store.clone(), 2);
+    let state = AppState::new(
+        tidemark_server::startup::leptos_options(&config),
+        tidemark_core::ops::Tidemark::new(config, catalog, store.clone(), 2),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = router(state);

@@ -80,7 +80,10 @@ pub(crate) async fn serve_custom(
         vec![t.cluster.clone()],
         t.store.clone(),
     ))]);
-    let mut state = AppState::new(t.config.clone(), catalog, t.store.clone(), 2);
+    let mut state = AppState::new(
+        tidemark_server::startup::leptos_options(&t.config),
+        tidemark_core::ops::Tidemark::new(t.config.clone(), catalog, t.store.clone(), 2),
+    );
     if let Some(clock) = clock {
         state = state.with_clock(clock);
     }
