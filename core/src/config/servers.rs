@@ -34,24 +34,6 @@ impl std::fmt::Debug for ScalingoConfig {
     }
 }
 
-/// `[scalingo]` in the file; the token itself only comes from the environment.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ScalingoFile {
-    pub(super) auth_url: Option<String>,
-    pub(super) regions: Option<Vec<String>>,
-    pub(super) apps: Option<Vec<String>>,
-    pub(super) db_sslrootcert: Option<PathBuf>,
-}
-
-pub(super) fn list(v: &str) -> Vec<String> {
-    v.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// `[[clusters]]`: a managed cluster.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

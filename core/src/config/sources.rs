@@ -1,81 +1,36 @@
-//! Where the configuration is read from: the environment, which wins, and the optional TOML file
-//! named by `TIDEMARK_CONFIG`; every error names the setting at fault.
+//! Where the configuration is read from: the optional TOML file named by `TIDEMARK_CONFIG`, then
+//! the environment, which wins, merged by figment; then every setting is checked, and an error
+//! names the variable or the file's key that was set.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use figment::providers::{Format, Toml};
+use figment::{Figment, Profile};
 
+use super::environment::{Environment, SOURCE};
 use super::error::{ConfigError, invalid};
+use super::raw::{Raw, Text};
 use super::retention::{RetentionPolicy, preset};
-use super::servers::{ClusterConfig, ExternalConfig, ScalingoConfig, ScalingoFile, check_id, list};
+use super::servers::{ExternalConfig, ScalingoConfig, check_id};
 use super::settings::Config;
 use crate::secret::Secret;
-
-/// The optional TOML file: the same settings, in lower case.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    listen: Option<String>,
-    data_dir: Option<PathBuf>,
-    pg_bin_dir: Option<PathBuf>,
-    pgbackrest: Option<PathBuf>,
-    run_as_user: Option<String>,
-    embedded: Option<bool>,
-    embedded_port: Option<u16>,
-    site_root: Option<PathBuf>,
-    max_upload_bytes: Option<u64>,
-    catch_up_missed_backups: Option<bool>,
-    full_backup_every_days: Option<u32>,
-    https: Option<bool>,
-    proxy_user_header: Option<String>,
-    trusted_proxies: Option<Vec<String>>,
-    retention: Option<RetentionFile>,
-    #[serde(default)]
-    clusters: Vec<ClusterConfig>,
-    #[serde(default)]
-    external: Vec<ExternalConfig>,
-    scalingo: Option<ScalingoFile>,
-}
-
-/// `[retention]`: a preset, then any number overridden.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RetentionFile {
-    preset: Option<String>,
-    daily_days: Option<u32>,
-    weekly_weeks: Option<u32>,
-    monthly_months: Option<u32>,
-    manual_keep: Option<u32>,
-}
-
-fn parse_preset(setting: &str, v: &str) -> Result<RetentionPolicy, ConfigError> {
-    preset(v.trim()).ok_or_else(|| {
-        invalid(
-            setting,
-            &format!("'{v}' is not a retention preset; use starter or business"),
-        )
-    })
-}
 
 impl Config {
     /// Reads the process environment, and the TOML file named by `TIDEMARK_CONFIG` if set.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let vars: HashMap<String, String> = std::env::vars().collect();
-        let file = match vars.get("TIDEMARK_CONFIG") {
-            Some(path) => Some((
-                path.clone(),
-                std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        let env = |k: &str| std::env::var(k).ok();
+        let file = match env("TIDEMARK_CONFIG") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::File {
                     path: path.clone(),
                     message: e.to_string(),
-                })?,
-            )),
+                })?;
+                Some((path, text))
+            }
             None => None,
         };
-        Self::from_sources(file.as_ref().map(|(p, t)| (p.as_str(), t.as_str())), |k| {
-            vars.get(k).cloned()
-        })
+        Self::from_sources(file.as_ref().map(|(p, t)| (p.as_str(), t.as_str())), env)
     }
 
     /// Builds the configuration from a file's text (path, contents) and an environment lookup;
@@ -84,145 +39,115 @@ impl Config {
         file: Option<(&str, &str)>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let file: FileConfig = match file {
-            Some((path, text)) => toml::from_str(text).map_err(|e| ConfigError::File {
-                path: path.to_string(),
-                message: e.message().to_string(),
-            })?,
-            None => FileConfig::default(),
-        };
+        let mut figment = Figment::new();
+        if let Some((_, text)) = file {
+            figment = figment.merge(Toml::string(text));
+        }
+        let figment = figment.merge(Environment::read(&env));
+        let raw: Raw = figment
+            .extract()
+            .map_err(|e| from_figment(e, file.map(|(path, _)| path)))?;
+        let name = |key: &str| setting(&figment, key);
         let mut c = Config::default();
 
-        if let Some(v) = env("TIDEMARK_LISTEN").or(file.listen) {
-            c.listen = parse_listen(&v)?;
+        if let Some(v) = raw.listen {
+            c.listen = parse_listen(&name("listen"), &v.0)?;
         }
-        if let Some(v) = env("TIDEMARK_DATA_DIR")
-            .map(PathBuf::from)
-            .or(file.data_dir)
-        {
-            c.data_dir = non_empty_path("TIDEMARK_DATA_DIR", v)?;
+        if let Some(v) = raw.data_dir {
+            c.data_dir = non_empty_path(&name("data_dir"), v)?;
         }
-        if let Some(v) = env("TIDEMARK_PG_BIN_DIR")
-            .map(PathBuf::from)
-            .or(file.pg_bin_dir)
-        {
-            c.pg_bin_dir = non_empty_path("TIDEMARK_PG_BIN_DIR", v)?;
+        if let Some(v) = raw.pg_bin_dir {
+            c.pg_bin_dir = non_empty_path(&name("pg_bin_dir"), v)?;
         }
-        if let Some(v) = env("TIDEMARK_PGBACKREST")
-            .map(PathBuf::from)
-            .or(file.pgbackrest)
-        {
-            c.pgbackrest = non_empty_path("TIDEMARK_PGBACKREST", v)?;
+        if let Some(v) = raw.pgbackrest {
+            c.pgbackrest = non_empty_path(&name("pgbackrest"), v)?;
         }
-        if let Some(v) = env("TIDEMARK_RUN_AS").or(file.run_as_user) {
-            if v.trim().is_empty() {
+        if let Some(v) = raw.run_as_user {
+            if v.0.trim().is_empty() {
                 return Err(invalid(
-                    "TIDEMARK_RUN_AS",
+                    &name("run_as_user"),
                     "must name a system user, e.g. postgres",
                 ));
             }
-            c.run_as_user = v;
+            c.run_as_user = v.0;
         }
-        if let Some(v) = env("TIDEMARK_EMBEDDED") {
-            c.embedded = parse_bool("TIDEMARK_EMBEDDED", &v)?;
-        } else if let Some(v) = file.embedded {
-            c.embedded = v;
+        if let Some(v) = raw.embedded {
+            c.embedded = parse_bool(&name("embedded"), &v.0)?;
         }
-        if let Some(v) = env("TIDEMARK_EMBEDDED_PORT") {
-            c.embedded_port = Some(parse_port("TIDEMARK_EMBEDDED_PORT", &v)?);
-        } else if let Some(v) = file.embedded_port {
-            if v == 0 {
-                return Err(invalid("embedded_port", "must be a port from 1 to 65535"));
-            }
-            c.embedded_port = Some(v);
+        if let Some(v) = raw.embedded_port {
+            c.embedded_port = Some(parse_port(&name("embedded_port"), &v.0)?);
         }
-        if let Some(v) = env("TIDEMARK_SITE_ROOT")
-            .or_else(|| env("LEPTOS_SITE_ROOT"))
-            .map(PathBuf::from)
-            .or(file.site_root)
-        {
-            c.site_root = non_empty_path("TIDEMARK_SITE_ROOT", v)?;
+        if let Some(v) = raw.site_root {
+            c.site_root = non_empty_path(&name("site_root"), v)?;
         }
-        if let Some(v) = env("TIDEMARK_MAX_UPLOAD_BYTES") {
-            c.max_upload_bytes = match v.trim().parse::<u64>() {
+        if let Some(v) = raw.max_upload_bytes {
+            c.max_upload_bytes = match v.0.trim().parse::<u64>() {
                 Ok(n) if n > 0 => n,
                 _ => {
                     return Err(invalid(
-                        "TIDEMARK_MAX_UPLOAD_BYTES",
-                        &format!("'{v}' is not a positive number of bytes"),
+                        &name("max_upload_bytes"),
+                        &format!("'{}' is not a positive number of bytes", v.0),
                     ));
                 }
             };
-        } else if let Some(v) = file.max_upload_bytes {
-            c.max_upload_bytes = v;
         }
-        if let Some(v) = env("TIDEMARK_CATCH_UP_MISSED_BACKUPS") {
-            c.catch_up_missed_backups = parse_bool("TIDEMARK_CATCH_UP_MISSED_BACKUPS", &v)?;
-        } else if let Some(v) = file.catch_up_missed_backups {
-            c.catch_up_missed_backups = v;
+        if let Some(v) = raw.catch_up_missed_backups {
+            c.catch_up_missed_backups = parse_bool(&name("catch_up_missed_backups"), &v.0)?;
         }
-        if let Some(v) = env("TIDEMARK_FULL_BACKUP_EVERY_DAYS") {
-            c.full_backup_every_days = v.trim().parse().map_err(|_| {
+        if let Some(v) = raw.full_backup_every_days {
+            c.full_backup_every_days = v.0.trim().parse().map_err(|_| {
                 invalid(
-                    "TIDEMARK_FULL_BACKUP_EVERY_DAYS",
-                    &format!("'{v}' is not a number of days (0 turns it off)"),
+                    &name("full_backup_every_days"),
+                    &format!("'{}' is not a number of days (0 turns it off)", v.0),
                 )
             })?;
-        } else if let Some(v) = file.full_backup_every_days {
-            c.full_backup_every_days = v;
         }
-        if let Some(v) = env("TIDEMARK_HTTPS") {
-            c.https = parse_bool("TIDEMARK_HTTPS", &v)?;
-        } else if let Some(v) = file.https {
-            c.https = v;
+        if let Some(v) = raw.https {
+            c.https = parse_bool(&name("https"), &v.0)?;
         }
-        if let Some(v) = env("TIDEMARK_PROXY_USER_HEADER").or(file.proxy_user_header) {
-            let v = v.trim().to_ascii_lowercase();
+        if let Some(v) = raw.proxy_user_header {
+            let v = v.0.trim().to_ascii_lowercase();
             let valid = !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
             if !valid {
                 return Err(invalid(
-                    "TIDEMARK_PROXY_USER_HEADER",
+                    &name("proxy_user_header"),
                     &format!("'{v}' is not a header name such as X-Forwarded-User"),
                 ));
             }
             c.proxy_user_header = Some(v);
         }
-        let proxies = match env("TIDEMARK_TRUSTED_PROXIES") {
-            Some(v) => v
-                .split(',')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect(),
-            None => file.trusted_proxies.unwrap_or_default(),
-        };
-        for p in proxies {
+        for p in raw.trusted_proxies.unwrap_or_default().0 {
             c.trusted_proxies.push(p.parse().map_err(|_| {
                 invalid(
-                    "TIDEMARK_TRUSTED_PROXIES",
+                    &name("trusted_proxies"),
                     &format!("'{p}' is not an IP address"),
                 )
             })?);
         }
         if c.proxy_user_header.is_some() && c.trusted_proxies.is_empty() {
+            // Named the way the header was given: both in the environment, or both in the file.
+            let header = name("proxy_user_header");
+            let proxies = if header.starts_with("TIDEMARK_") {
+                "TIDEMARK_TRUSTED_PROXIES"
+            } else {
+                "trusted_proxies"
+            };
             return Err(invalid(
-                "TIDEMARK_TRUSTED_PROXIES",
-                "must list the proxies' addresses when TIDEMARK_PROXY_USER_HEADER is set",
+                proxies,
+                &format!("must list the proxies' addresses when {header} is set"),
             ));
         }
-        let retention = file.retention.unwrap_or_default();
-        if let Some(v) = env("TIDEMARK_RETENTION") {
-            c.retention = parse_preset("TIDEMARK_RETENTION", &v)?;
-        } else if let Some(v) = &retention.preset {
-            c.retention = parse_preset("retention.preset", v)?;
+        let retention = raw.retention.unwrap_or_default();
+        if let Some(v) = &retention.preset {
+            c.retention = parse_preset(&name("retention.preset"), &v.0)?;
         }
         let r = &mut c.retention;
         r.daily_days = retention.daily_days.unwrap_or(r.daily_days);
         r.weekly_weeks = retention.weekly_weeks.unwrap_or(r.weekly_weeks);
         r.monthly_months = retention.monthly_months.unwrap_or(r.monthly_months);
         r.manual_keep = retention.manual_keep.unwrap_or(r.manual_keep);
-
         let mut seen = Vec::new();
-        for cluster in &file.clusters {
+        for cluster in &raw.clusters {
             // The embedded cluster's id and directory.
             if c.embedded && (cluster.id == "demo" || cluster.id == "main") {
                 return Err(invalid(
@@ -238,8 +163,8 @@ impl Config {
                 return Err(invalid("clusters.port", "must be a port from 1 to 65535"));
             }
         }
-        c.clusters = file.clusters;
-        for server in file.external {
+        c.clusters = raw.clusters;
+        for server in raw.external {
             check_id("external.id", &server.id, &mut seen)?;
             let url = match (&server.url, &server.url_env) {
                 (Some(url), None) => url.clone(),
@@ -277,59 +202,85 @@ impl Config {
             });
         }
 
-        let sc = file.scalingo.unwrap_or_default();
+        let sc = raw.scalingo.unwrap_or_default();
         if let Some(token) = env("SCALINGO_API_TOKEN").filter(|t| !t.trim().is_empty()) {
-            let auth_url = env("SCALINGO_AUTH_URL")
-                .or(sc.auth_url)
-                .unwrap_or_else(|| "https://auth.scalingo.com".into());
-            let parsed = url::Url::parse(&auth_url).map_err(|e| {
-                invalid(
-                    "SCALINGO_AUTH_URL",
-                    &format!("'{auth_url}' is not a URL ({e})"),
-                )
-            })?;
+            let auth_url = sc
+                .auth_url
+                .map_or_else(|| "https://auth.scalingo.com".into(), |v| v.0);
+            let setting = name("scalingo.auth_url");
+            let parsed = url::Url::parse(&auth_url)
+                .map_err(|e| invalid(&setting, &format!("'{auth_url}' is not a URL ({e})")))?;
             let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
             if !(parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback)) {
                 return Err(invalid(
-                    "SCALINGO_AUTH_URL",
+                    &setting,
                     "must start with https:// (http:// only for a test server on this machine), as the API token travels with it",
+                ));
+            }
+            let root = sc.db_sslrootcert.map(Text::path);
+            if let Some(root) = &root
+                && !root.is_file()
+            {
+                return Err(invalid(
+                    &name("scalingo.db_sslrootcert"),
+                    &format!("{} is not a readable file", root.display()),
                 ));
             }
             c.scalingo = Some(ScalingoConfig {
                 api_token: Secret::new(token.trim().to_string()),
                 auth_url: auth_url.trim_end_matches('/').to_string(),
-                regions: env("SCALINGO_REGIONS")
-                    .map(|v| list(&v))
-                    .or(sc.regions)
-                    .unwrap_or_default(),
-                apps: env("SCALINGO_APPS")
-                    .map(|v| list(&v))
-                    .or(sc.apps)
-                    .unwrap_or_default(),
-                db_ssl_root_cert: env("SCALINGO_DB_SSLROOTCERT")
-                    .map(PathBuf::from)
-                    .or(sc.db_sslrootcert),
+                regions: sc.regions.map(|l| l.0).unwrap_or_default(),
+                apps: sc.apps.map(|l| l.0).unwrap_or_default(),
+                db_ssl_root_cert: root,
             });
-            if let Some(root) = c
-                .scalingo
-                .as_ref()
-                .and_then(|s| s.db_ssl_root_cert.as_ref())
-                && !root.is_file()
-            {
-                return Err(invalid(
-                    "SCALINGO_DB_SSLROOTCERT",
-                    &format!("{} is not a readable file", root.display()),
-                ));
-            }
         }
         Ok(c)
     }
 }
 
-fn parse_listen(v: &str) -> Result<SocketAddr, ConfigError> {
+/// The name of the setting that gave `key`: the environment variable if one did, else the file's
+/// key.
+fn setting(figment: &Figment, key: &str) -> String {
+    let keys: Vec<&str> = key.split('.').collect();
+    match figment.find_metadata(key) {
+        Some(m) if m.name == SOURCE => m.interpolate(&Profile::Default, &keys),
+        _ => key.to_string(),
+    }
+}
+
+/// A value figment could not read: a variable's is named by the variable, a file's by the file
+/// and its key.
+fn from_figment(e: figment::Error, file: Option<&str>) -> ConfigError {
+    let message = e.kind.to_string();
+    match &e.metadata {
+        Some(m) if m.name == SOURCE => invalid(
+            &m.interpolate(&e.profile.clone().unwrap_or_default(), &e.path),
+            &message,
+        ),
+        _ => ConfigError::File {
+            path: file.unwrap_or("the configuration").to_string(),
+            message: if e.path.is_empty() {
+                message
+            } else {
+                format!("{}: {message}", e.path.join("."))
+            },
+        },
+    }
+}
+
+fn parse_preset(setting: &str, v: &str) -> Result<RetentionPolicy, ConfigError> {
+    preset(v.trim()).ok_or_else(|| {
+        invalid(
+            setting,
+            &format!("'{v}' is not a retention preset; use starter or business"),
+        )
+    })
+}
+
+fn parse_listen(setting: &str, v: &str) -> Result<SocketAddr, ConfigError> {
     v.trim().parse().map_err(|_| {
         invalid(
-            "TIDEMARK_LISTEN",
+            setting,
             &format!("'{v}' is not an address and port such as 127.0.0.1:3000"),
         )
     })
@@ -353,16 +304,18 @@ fn parse_bool(setting: &str, v: &str) -> Result<bool, ConfigError> {
     }
 }
 
-fn non_empty_path(setting: &str, v: PathBuf) -> Result<PathBuf, ConfigError> {
-    if v.as_os_str().is_empty() {
+fn non_empty_path(setting: &str, v: Text) -> Result<PathBuf, ConfigError> {
+    if v.0.is_empty() {
         Err(invalid(setting, "must not be empty"))
     } else {
-        Ok(v)
+        Ok(v.path())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -557,5 +510,40 @@ url_env = "LEGACY_URL"
         let e = Config::from_sources(Some(("t.toml", "lisen = \"x\"\n")), env_of(&[])).unwrap_err();
         assert!(e.to_string().contains("t.toml"), "{e}");
         assert!(e.to_string().contains("lisen"), "{e}");
+    }
+
+    #[test]
+    fn file_values_are_checked_like_variables_and_named_by_their_key() {
+        let read = |file: &str| Config::from_sources(Some(("t.toml", file)), env_of(&[]));
+        let e = read("embedded = \"maybe\"\n").unwrap_err();
+        assert_eq!(e.to_string(), "embedded: 'maybe' is not true or false");
+        let e = read("[retention]\npreset = \"gold\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("retention.preset: 'gold'"), "{e}");
+        let e = read("[[clusters]]\nid = \"a\"\nport = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("t.toml"), "{e}");
+        assert!(e.to_string().contains("clusters"), "{e}");
+        let e = read("listen = [\n").unwrap_err();
+        assert!(e.to_string().contains("t.toml"), "{e}");
+        let c =
+            read("embedded = false\nembedded_port = 5433\ntrusted_proxies = [\"::1\"]\n").unwrap();
+        assert!(!c.embedded);
+        assert_eq!(c.embedded_port, Some(5433));
+        assert_eq!(c.trusted_proxies.len(), 1);
+    }
+
+    #[test]
+    fn tidemark_s_own_site_root_wins_over_the_build_tool_s() {
+        let c = Config::from_sources(
+            None,
+            env_of(&[
+                ("LEPTOS_SITE_ROOT", "/from/leptos"),
+                ("TIDEMARK_SITE_ROOT", "/from/tidemark"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.site_root, PathBuf::from("/from/tidemark"));
+        let c =
+            Config::from_sources(None, env_of(&[("LEPTOS_SITE_ROOT", "/from/leptos")])).unwrap();
+        assert_eq!(c.site_root, PathBuf::from("/from/leptos"));
     }
 }
