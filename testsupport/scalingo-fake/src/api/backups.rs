@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::world::{Backup, new_id};
+use crate::world::{Backup, Db, new_id};
 use crate::{Inner, lock};
 
 use super::common::{Answer, S, error, json_answer, not_found, ok};
@@ -103,17 +103,21 @@ pub(super) fn set_backup(inner: &Inner, addon: &str, id: &str, f: impl FnOnce(&m
     }
 }
 
+/// A database's backup by id, or Scalingo's 404.
+fn backup_of<'a>(d: &'a Db, id: &str) -> Result<&'a Backup, Response> {
+    d.backups
+        .iter()
+        .find(|b| b.id == id)
+        .ok_or_else(|| not_found("backup"))
+}
+
 pub(super) async fn backup_nested(
     State(inner): S,
     Path((_r, db, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Answer {
     with_db(&inner, &headers, &db, |d| {
-        let b = d
-            .backups
-            .iter()
-            .find(|b| b.id == id)
-            .ok_or_else(|| not_found("backup"))?;
+        let b = backup_of(d, &id)?;
         ok(json!({ "database_backup": b.json(&d.db_id) }))
     })
 }
@@ -138,11 +142,7 @@ pub(super) async fn archive(
     headers: HeaderMap,
 ) -> Answer {
     with_db(&inner, &headers, &db, |d| {
-        let b = d
-            .backups
-            .iter()
-            .find(|b| b.id == id)
-            .ok_or_else(|| not_found("backup"))?;
+        let b = backup_of(d, &id)?;
         if b.archive.is_none() {
             return Err(error(400, json!({"error": "this backup has no archive"})));
         }
