@@ -147,6 +147,8 @@ async fn main() {
             },
             database: "demo".into(),
             file_name,
+            sha256: None,
+            row_counts: None,
         })
         .await
         .expect("record the backup");

@@ -1,7 +1,12 @@
 //! Backups, and the data directories point-in-time restores set aside.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Every table's rows, by `schema.table`.
+pub type RowCounts = BTreeMap<String, u64>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -11,7 +11,7 @@ mod role;
 mod schedule;
 pub mod units;
 
-pub use backup::{Backup, BackupMethod, BackupStatus, SafetyCopy};
+pub use backup::{Backup, BackupMethod, BackupStatus, RowCounts, SafetyCopy};
 pub use database::{Database, DatabaseStatus, Features, Hosting, ProviderKind};
 pub use firewall::{Firewall, FirewallRule, FirewallRuleKind, ManagedRange, NewFirewallRule};
 pub use job::{JobKind, JobState};

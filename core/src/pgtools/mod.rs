@@ -9,6 +9,7 @@ pub mod pg_restore;
 pub mod pgbackrest;
 pub mod quote;
 pub mod runner;
+pub mod snapshot;
 pub mod streaming;
 
 pub use command::ToolCommand;

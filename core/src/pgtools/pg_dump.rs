@@ -24,6 +24,12 @@ pub fn dump_custom(bin_dir: &Path, target: &ConnTarget, file: &Path) -> ToolComm
     target.apply(cmd)
 }
 
+/// The same dump, reading the snapshot another transaction exported, so that what that
+/// transaction sees (row counts, for one) is exactly what the dump holds.
+pub fn in_snapshot(cmd: ToolCommand, snapshot: &str) -> ToolCommand {
+    cmd.arg(format!("--snapshot={snapshot}"))
+}
+
 /// The table a verbose pg_dump line says it is dumping now, e.g. `public.customers`.
 pub fn dumped_table(line: &str) -> Option<&str> {
     let rest = line.split_once("dumping contents of table ")?.1;
@@ -62,6 +68,18 @@ mod tests {
             Some(crate::secret::Secret::new("pw-123".into())),
             "demo",
         )
+    }
+
+    #[test]
+    fn a_dump_in_a_snapshot_names_it() {
+        let c = in_snapshot(
+            dump_custom(Path::new("/pg/bin"), &target(), Path::new("/a/x.dump")),
+            "00000003-0000001B-1",
+        );
+        assert!(
+            c.display_args()
+                .contains(&"--snapshot=00000003-0000001B-1".to_string())
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::database::{Store, StoreError};
-use tidemark_types::{Backup, BackupMethod, BackupStatus};
+use tidemark_types::{Backup, BackupMethod, BackupStatus, RowCounts};
 
 /// A logical backup's record.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +13,10 @@ pub struct LogicalBackup {
     pub database: String,
     /// The archive's name, e.g. `20261122070000_demo.tar.gz`.
     pub file_name: String,
+    /// The archive's SHA-256 (hex), taken when it was written.
+    pub sha256: Option<String>,
+    /// Every table's rows, counted inside the dump's own snapshot.
+    pub row_counts: Option<RowCounts>,
 }
 
 fn status_str(s: BackupStatus) -> &'static str {
@@ -37,10 +41,11 @@ impl Store {
             _ => "manual",
         };
         sqlx::query(
-            "INSERT INTO logical_backups (id, database, method, status, created_at, finished_at, size_bytes, file_name)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO logical_backups (id, database, method, status, created_at, finished_at, size_bytes, file_name, sha256, row_counts)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
-                                            size_bytes = excluded.size_bytes",
+                                            size_bytes = excluded.size_bytes, sha256 = excluded.sha256,
+                                            row_counts = excluded.row_counts",
         )
         .bind(&b.backup.id)
         .bind(&b.database)
@@ -50,6 +55,14 @@ impl Store {
         .bind(b.backup.finished_at.map(|t| t.to_rfc3339()))
         .bind(b.backup.size_bytes.and_then(|s| i64::try_from(s).ok()))
         .bind(&b.file_name)
+        .bind(&b.sha256)
+        .bind(
+            b.row_counts
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("row counts: {e}")))?,
+        )
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -79,9 +92,16 @@ impl Store {
                 let created: String = r.try_get("created_at")?;
                 let finished: Option<String> = r.try_get("finished_at")?;
                 let size: Option<i64> = r.try_get("size_bytes")?;
+                let counts: Option<String> = r.try_get("row_counts")?;
                 Ok(LogicalBackup {
                     database: r.try_get("database")?,
                     file_name: r.try_get("file_name")?,
+                    sha256: r.try_get("sha256")?,
+                    row_counts: counts
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()
+                        .map_err(|e| StoreError::Corrupt(format!("row counts: {e}")))?,
                     backup: Backup {
                         id: r.try_get("id")?,
                         created_at: parse_time(&created)?,

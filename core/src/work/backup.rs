@@ -13,6 +13,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::jobs::{Job, JobKind};
 use crate::jobs::{JobContext, JobRequest, JobRunner, WorkOutcome};
+use crate::pgtools::snapshot::RowCounts;
 use crate::provider::{Backup, BackupMethod, BackupStatus, Database, ProviderKind};
 use crate::schedule::retention::{self, Candidate, CandidateKind, RetentionPolicy};
 use crate::store::{LogicalBackup, Store};
@@ -47,6 +48,7 @@ pub async fn start_backup(
         target: catalog.connection(database).await?,
         artifacts_dir: backups_dir(config, &db.id),
         database_id: db.id.clone(),
+        count_rows: true,
     };
     let store = runner.store().clone();
     let retention = config.retention;
@@ -114,15 +116,20 @@ async fn run(
         },
         database: plan.database_id.clone(),
         file_name: format!("{base}.tar.gz"),
+        sha256: None,
+        row_counts: None,
     };
     store.save_logical_backup(&record).await?;
 
     let result = dump_and_pack(&ctx, &plan, &base, &record.file_name).await;
     record.backup.finished_at = Some(Utc::now());
     match result {
-        Ok(Some(size)) => {
+        Ok(Some(packed)) => {
+            let size = packed.size_bytes;
             record.backup.status = BackupStatus::Done;
             record.backup.size_bytes = Some(size);
+            record.sha256 = Some(packed.sha256);
+            record.row_counts = packed.row_counts;
             store.save_logical_backup(&record).await?;
             let deleted = apply_retention(&ctx, &store, &plan, &retention).await?;
             Ok(WorkOutcome::Succeeded {
@@ -238,15 +245,23 @@ pub async fn start_physical_backup(
 /// The `method` parameter of physical backup jobs.
 pub const PHYSICAL_FULL: &str = "physical_full";
 
-/// The archive's size, or `None` when cancelled. Nothing partial is left either way.
+/// A finished archive: its size, its SHA-256, and the rows counted in the dump's snapshot.
+#[derive(Debug)]
+struct Packed {
+    size_bytes: u64,
+    sha256: String,
+    row_counts: Option<RowCounts>,
+}
+
+/// The archive, or `None` when cancelled. Nothing partial is left either way.
 async fn dump_and_pack(
     ctx: &JobContext,
     plan: &DumpPlan,
     base: &str,
     file_name: &str,
-) -> anyhow::Result<Option<u64>> {
+) -> anyhow::Result<Option<Packed>> {
     let dump_path = plan.artifacts_dir.join(format!("{}.pgsql", ctx.id));
-    let Some(_) = dump::dump_to(ctx, plan, &dump_path, "dumping tables").await? else {
+    let Some(dumped) = dump::dump_to(ctx, plan, &dump_path, "dumping tables").await? else {
         return Ok(None);
     };
     ctx.progress.phase("packing the archive", "", None).await?;
@@ -262,7 +277,37 @@ async fn dump_and_pack(
         .context("the archive is missing")?
         .len();
     ctx.progress.bytes(size).await?;
-    Ok(Some(size))
+    let path = archive.clone();
+    let sha256 = tokio::task::spawn_blocking(move || sha256_of(&path))
+        .await
+        .context("the checksum task failed")?
+        .with_context(|| format!("cannot read {} to checksum it", archive.display()))?;
+    Ok(Some(Packed {
+        size_bytes: size,
+        sha256,
+        row_counts: dumped.row_counts,
+    }))
+}
+
+/// The SHA-256 of a file, in lower-case hex.
+pub fn sha256_of(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Writes `dump` into a gzip'd tar archive as `member`, under a partial name until complete.

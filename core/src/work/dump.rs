@@ -15,6 +15,7 @@ use crate::jobs::{JobContext, JobError, JobRequest, JobRunner, WorkOutcome};
 use crate::pgtools::acting::Acting;
 use crate::pgtools::pg_dump::{self, ConnTarget, TABLES_TO_DUMP_SQL};
 use crate::pgtools::runner::require;
+use crate::pgtools::snapshot::{ExportedSnapshot, RowCounts};
 use crate::pgtools::streaming::{Output, Streaming};
 use crate::provider::ProviderError;
 
@@ -26,6 +27,8 @@ pub struct DumpPlan {
     pub artifacts_dir: PathBuf,
     /// Tidemark's id of the database, for the file name people download.
     pub database_id: String,
+    /// Count every table's rows in the dump's own snapshot, as evidence for verifications.
+    pub count_rows: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +78,7 @@ pub async fn start_dump(
         target,
         artifacts_dir: config.artifacts_dir(),
         database_id: db.id.clone(),
+        count_rows: false,
     };
     let request = JobRequest {
         kind: JobKind::Dump,
@@ -160,10 +164,12 @@ pub async fn run(ctx: JobContext, plan: DumpPlan) -> anyhow::Result<WorkOutcome>
 }
 
 /// What a finished pg_dump wrote.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Dumped {
     pub tables: u64,
     pub size_bytes: u64,
+    /// Every table's rows in the dump's snapshot, when the plan asked for them.
+    pub row_counts: Option<RowCounts>,
 }
 
 /// Dumps the plan's database into `path` (written under another name, moved there only when
@@ -194,9 +200,15 @@ pub async fn dump_to(
     };
     // pg_dump reads as the database's owner (and a reader of everything), never as a superuser.
     let acting = Acting::for_dump(&plan.target).await?;
-    let result = run_pg_dump(ctx, plan, acting.target(), &partial.path).await;
+    let result = if plan.count_rows {
+        dump_and_count(ctx, plan, acting.target(), &partial.path).await
+    } else {
+        run_pg_dump(ctx, plan, acting.target(), &partial.path, None)
+            .await
+            .map(|done| done.map(|n| (n, None)))
+    };
     acting.finish().await;
-    let Some(done) = result? else {
+    let Some((done, row_counts)) = result? else {
         return Ok(None);
     };
     let size = std::fs::metadata(&partial.path)
@@ -218,17 +230,49 @@ pub async fn dump_to(
     Ok(Some(Dumped {
         tables: done,
         size_bytes: size,
+        row_counts,
     }))
 }
 
-/// Runs pg_dump into `file` as `login`; the number of tables it wrote, or `None` when cancelled.
+/// Runs pg_dump in a snapshot exported by a transaction that counts every table's rows
+/// meanwhile; the tables written and the counts, or `None` when cancelled.
+async fn dump_and_count(
+    ctx: &JobContext,
+    plan: &DumpPlan,
+    login: &ConnTarget,
+    file: &Path,
+) -> anyhow::Result<Option<(u64, Option<RowCounts>)>> {
+    let mut snapshot = ExportedSnapshot::open(login).await?;
+    let id = snapshot.id.clone();
+    let (dumped, counted) = tokio::join!(run_pg_dump(ctx, plan, login, file, Some(&id)), async {
+        tokio::select! {
+            counts = snapshot.count_rows() => Some(counts),
+            () = ctx.cancel.cancelled() => None,
+        }
+    });
+    snapshot.finish().await;
+    let Some(done) = dumped? else {
+        return Ok(None);
+    };
+    let Some(counts) = counted else {
+        return Ok(None);
+    };
+    Ok(Some((done, Some(counts?))))
+}
+
+/// Runs pg_dump into `file` as `login`, in `snapshot` if given; the number of tables it wrote, or
+/// `None` when cancelled.
 async fn run_pg_dump(
     ctx: &JobContext,
     plan: &DumpPlan,
     login: &ConnTarget,
     file: &Path,
+    snapshot: Option<&str>,
 ) -> anyhow::Result<Option<u64>> {
-    let cmd = pg_dump::dump_custom(&plan.pg_bin_dir, login, file);
+    let mut cmd = pg_dump::dump_custom(&plan.pg_bin_dir, login, file);
+    if let Some(id) = snapshot {
+        cmd = pg_dump::in_snapshot(cmd, id);
+    }
     let mut tool = Streaming::spawn(&cmd)?;
     let mut done = 0u64;
     let mut ticker = tokio::time::interval(Duration::from_millis(500));

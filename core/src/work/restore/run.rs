@@ -27,6 +27,7 @@ pub(super) async fn run(ctx: JobContext, plan: RestorePlan) -> anyhow::Result<Wo
                 target: plan.main.clone(),
                 artifacts_dir: plan.artifacts_dir.clone(),
                 database_id: plan.database_id.clone(),
+                count_rows: false,
             };
             let path = dump::artifact_path(&plan.artifacts_dir, &ctx.id);
             let Some(copy) = dump::dump_to(&ctx, &dump_plan, &path, "taking a safety copy")
