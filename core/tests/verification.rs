@@ -8,9 +8,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tidemark_core::jobs::{Job, JobStatus};
 use tidemark_core::provider::BackupMethod;
+use tidemark_core::provider::local::scratch::ScratchInstance;
 use tidemark_core::store::LogicalBackup;
+use tidemark_core::sysuser::RunAs;
 use tidemark_core::testing::{TestJobs, admin};
-use tidemark_core::work::backup::{backups_dir, start_backup};
+use tidemark_core::work::backup::{backups_dir, sha256_of, start_backup};
+use tidemark_core::work::verify::start_verification;
+use tidemark_types::{TableCheck, Verification, VerificationOutcome};
 
 async fn backup(j: &TestJobs) -> (Job, LogicalBackup) {
     let job = start_backup(
@@ -171,6 +175,162 @@ async fn a_backup_records_its_checksum_and_the_rows_of_its_own_snapshot() {
         record.sha256.as_deref(),
         expected.split_whitespace().next(),
         "the recorded checksum is the archive's"
+    );
+    j.t.stop().await;
+}
+
+fn scratch(j: &TestJobs) -> Arc<ScratchInstance> {
+    let run_as = RunAs::for_current_process(&j.t.config.run_as_user).unwrap();
+    Arc::new(ScratchInstance::new(&j.t.config, run_as))
+}
+
+async fn verify(
+    j: &TestJobs,
+    scratch: &Arc<ScratchInstance>,
+    record: &LogicalBackup,
+) -> (Job, Verification) {
+    let job = start_verification(
+        &j.runner,
+        &j.catalog,
+        &Arc::new(j.t.config.clone()),
+        scratch,
+        "demo",
+        &record.backup.id,
+        &admin(),
+    )
+    .await
+    .unwrap();
+    let job = j.finished(&job.id).await;
+    let v =
+        j.t.store
+            .verifications_of_backup(&record.backup.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|v| v.id == job.id.to_string())
+            .expect("the verification is recorded");
+    (job, v)
+}
+
+/// Nothing of a verification is left: the scratch instance is stopped and no dump lingers.
+fn nothing_left(j: &TestJobs) {
+    let scratch = j.t.config.data_dir.join("scratch/pgdata/postmaster.pid");
+    assert!(!scratch.exists(), "the scratch instance is stopped");
+    let uploads = j.t.config.artifacts_dir().join("uploads");
+    let left = std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "no unpacked dump is left in {}", uploads.display());
+}
+
+#[tokio::test]
+async fn a_verification_restores_the_backup_and_shows_its_evidence_or_what_failed() {
+    let j = TestJobs::start().await;
+    let scratch = scratch(&j);
+    let (_, record) = backup(&j).await;
+
+    let (job, v) = verify(&j, &scratch, &record).await;
+    assert!(
+        matches!(job.status, JobStatus::Succeeded { .. }),
+        "{:?}",
+        job.summary
+    );
+    assert_eq!(v.outcome, VerificationOutcome::Passed);
+    let e = &v.evidence;
+    assert_eq!(e.checksum_matches, Some(true));
+    assert_eq!(e.sha256, record.sha256);
+    assert_eq!(e.tables.len(), 3);
+    assert!(e.tables.iter().all(TableCheck::matches), "{:?}", e.tables);
+    let orders = e
+        .tables
+        .iter()
+        .find(|t| t.table == "public.orders")
+        .unwrap();
+    assert_eq!(orders.found, Some(2000));
+    assert!(e.restore_seconds.unwrap() > 0.0);
+    assert!(
+        e.amcheck.as_deref().unwrap().contains("no corruption"),
+        "{e:?}"
+    );
+    assert!(
+        job.summary
+            .as_deref()
+            .unwrap()
+            .contains("every count equal"),
+        "{:?}",
+        job.summary
+    );
+    nothing_left(&j);
+
+    // A count that differs from the backup's is named, table and both numbers.
+    let mut tampered = record.clone();
+    tampered
+        .row_counts
+        .as_mut()
+        .unwrap()
+        .insert("public.orders".into(), 1999);
+    j.t.store.save_logical_backup(&tampered).await.unwrap();
+    let (job, v) = verify(&j, &scratch, &record).await;
+    assert!(matches!(job.status, JobStatus::Failed { .. }));
+    assert_eq!(v.outcome, VerificationOutcome::Failed);
+    assert_eq!(
+        v.evidence.failure.as_deref(),
+        Some("public.orders has 2000 rows after the restore, but the backup counted 1999.")
+    );
+    j.t.store.save_logical_backup(&record).await.unwrap();
+    nothing_left(&j);
+
+    // Bytes flipped in the archive: the checksum says so before anything is restored.
+    let archive = backups_dir(&j.t.config, "demo").join(&record.file_name);
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 16] {
+        *b ^= 0xff;
+    }
+    std::fs::write(&archive, &bytes).unwrap();
+    let (job, v) = verify(&j, &scratch, &record).await;
+    assert!(matches!(job.status, JobStatus::Failed { .. }));
+    let failure = v.evidence.failure.clone().unwrap();
+    assert!(
+        failure.starts_with("The archive's SHA-256 is "),
+        "{failure}"
+    );
+    assert!(
+        failure.contains(record.sha256.as_deref().unwrap()),
+        "{failure}"
+    );
+    assert_eq!(v.evidence.checksum_matches, Some(false));
+    assert!(v.evidence.restore.is_none(), "nothing was restored");
+
+    // The same damage with a checksum that agrees: the unpacking or pg_restore names it.
+    let mut recorded = record.clone();
+    recorded.sha256 = Some(sha256_of(&archive).unwrap());
+    j.t.store.save_logical_backup(&recorded).await.unwrap();
+    let (job, v) = verify(&j, &scratch, &recorded).await;
+    assert!(matches!(job.status, JobStatus::Failed { .. }));
+    let failure = v.evidence.failure.clone().unwrap();
+    assert!(
+        failure.contains("cannot be unpacked") || failure.contains("pg_restore"),
+        "{failure}"
+    );
+    nothing_left(&j);
+
+    // The backup itself is as it was: marked by its verifications, nothing else changed.
+    let now = j.t.store.logical_backups("demo").await.unwrap();
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].backup.status, record.backup.status);
+    let history =
+        j.t.store
+            .verifications_of_backup(&record.backup.id)
+            .await
+            .unwrap();
+    let outcomes: Vec<_> = history.iter().map(|v| v.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            VerificationOutcome::Failed,
+            VerificationOutcome::Failed,
+            VerificationOutcome::Failed,
+            VerificationOutcome::Passed
+        ]
     );
     j.t.stop().await;
 }

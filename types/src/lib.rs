@@ -10,6 +10,7 @@ mod progress;
 mod role;
 mod schedule;
 pub mod units;
+mod verification;
 
 pub use backup::{Backup, BackupMethod, BackupStatus, RowCounts, SafetyCopy};
 pub use database::{Database, DatabaseStatus, Features, Hosting, ProviderKind};
@@ -19,3 +20,4 @@ pub use pitr::PitrWindow;
 pub use progress::Progress;
 pub use role::{Action, Role};
 pub use schedule::{DailySchedule, ProviderSchedule, Schedule};
+pub use verification::{Evidence, TableCheck, Verification, VerificationOutcome};

@@ -16,6 +16,8 @@ impl From<StartDumpError> for OpsError {
             StartDumpError::Unreachable(m) => {
                 OpsError::new(super::ErrorKind::Invalid, "unreachable", m)
             }
+            StartDumpError::NotFound(m) => OpsError::not_found("backup_not_found", m),
+            StartDumpError::NoSpace(m) => OpsError::unavailable("disk_full", m),
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod acting;
 pub mod command;
 pub mod conn;
+pub mod pg_amcheck;
 pub mod pg_ctl;
 pub mod pg_dump;
 pub mod pg_restore;

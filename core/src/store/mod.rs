@@ -9,6 +9,7 @@ pub mod housekeeping;
 mod jobs;
 mod schedules;
 mod shares;
+mod verifications;
 
 pub use accounts::{ApiToken, User};
 pub use audit::AuditEntry;

@@ -37,6 +37,12 @@ pub enum StartDumpError {
     Provider(#[from] ProviderError),
     #[error("{0}")]
     NotSupported(String),
+    /// Nothing by that id; the sentence names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// Too little disk for the work; the sentence says how much is needed and free.
+    #[error("{0}")]
+    NoSpace(String),
     /// The database cannot be reached from this server; the sentence says what to do.
     #[error("{0}")]
     Unreachable(String),

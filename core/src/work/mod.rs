@@ -1,6 +1,7 @@
 //! The jobs Tidemark runs on the engine: dumps, restores and their preflight checks (with
 //! TimescaleDB's procedure), logical and physical backups and their daily schedule,
-//! point-in-time restores, uploads and backups made ready, and the sweep of old uploads.
+//! point-in-time restores, uploads and backups made ready, the sweep of old uploads, and the
+//! verification of backups by test restores.
 
 pub mod backup;
 pub mod dump;
@@ -12,3 +13,4 @@ pub mod staging;
 pub mod timescale;
 pub mod upload;
 pub mod upload_sweep;
+pub mod verify;

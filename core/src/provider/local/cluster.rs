@@ -77,7 +77,7 @@ pub(super) fn private_dir(dir: &Path, run_as: Option<&RunAs>) -> Result<(), Clus
 }
 
 /// Writes a file owned by `run_as` with the given mode.
-fn owned_file(
+pub(super) fn owned_file(
     path: &Path,
     text: &str,
     mode: u32,
@@ -91,7 +91,7 @@ fn owned_file(
 }
 
 /// The cluster's user must be able to walk down to its directory.
-fn check_reachable(dir: &Path, run_as: &RunAs) -> Result<(), ClusterError> {
+pub(super) fn check_reachable(dir: &Path, run_as: &RunAs) -> Result<(), ClusterError> {
     for ancestor in dir.ancestors().skip(1) {
         let Ok(meta) = std::fs::metadata(ancestor) else {
             continue;
@@ -116,7 +116,7 @@ fn check_reachable(dir: &Path, run_as: &RunAs) -> Result<(), ClusterError> {
     Ok(())
 }
 
-fn free_port() -> Result<u16, ClusterError> {
+pub(super) fn free_port() -> Result<u16, ClusterError> {
     let l =
         std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(io_err(Path::new("127.0.0.1:0")))?;
     Ok(l.local_addr()
@@ -124,7 +124,7 @@ fn free_port() -> Result<u16, ClusterError> {
         .port())
 }
 
-fn generate_password() -> String {
+pub(super) fn generate_password() -> String {
     rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(32)
@@ -223,7 +223,7 @@ impl ManagedCluster {
     }
 
     /// The superuser password Tidemark generated for this cluster, kept in its secrets directory.
-    fn password(config: &Config, name: &str) -> Result<Secret<String>, ClusterError> {
+    pub(super) fn password(config: &Config, name: &str) -> Result<Secret<String>, ClusterError> {
         let secrets = config.secrets_dir();
         std::fs::DirBuilder::new()
             .recursive(true)

@@ -5,6 +5,7 @@ mod demo;
 mod error;
 mod owner;
 mod pitr;
+pub mod scratch;
 mod window;
 
 pub use cluster::{ClusterSpec, ManagedCluster, quote_ident};

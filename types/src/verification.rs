@@ -1,0 +1,85 @@
+//! A verification of a backup: a test restore on the scratch instance, and what it proved.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a verification ended, or that it has not yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationOutcome {
+    Running,
+    Passed,
+    Failed,
+    /// Stopped before it could say; it proves nothing either way.
+    Cancelled,
+}
+
+impl VerificationOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerificationOutcome::Running => "running",
+            VerificationOutcome::Passed => "passed",
+            VerificationOutcome::Failed => "failed",
+            VerificationOutcome::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Running, Self::Passed, Self::Failed, Self::Cancelled]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
+/// One table: the rows the backup counted when it was made, and the rows the test restore has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TableCheck {
+    /// `schema.table`.
+    pub table: String,
+    /// At backup time, in the dump's own snapshot; absent when the table was not in it.
+    pub expected: Option<u64>,
+    /// In the restored database; absent when the table is not there.
+    pub found: Option<u64>,
+}
+
+impl TableCheck {
+    pub fn matches(&self) -> bool {
+        self.expected.is_some() && self.expected == self.found
+    }
+}
+
+/// What a verification established, step by step; a step not reached is absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Evidence {
+    /// The archive's SHA-256 as read before the restore.
+    pub sha256: Option<String>,
+    /// Whether it is the one recorded when the backup was made; absent when none was.
+    pub checksum_matches: Option<bool>,
+    /// pg_restore's outcome, in a sentence.
+    pub restore: Option<String>,
+    /// How long the restore took: the measured recovery time, in seconds.
+    pub restore_seconds: Option<f64>,
+    /// Every table's rows, expected and found.
+    pub tables: Vec<TableCheck>,
+    /// pg_amcheck's outcome (heap and every B-tree index, with `--heapallindexed`).
+    pub amcheck: Option<String>,
+    /// The first thing that failed, named; absent when all passed.
+    pub failure: Option<String>,
+}
+
+/// A verification of one backup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Verification {
+    /// The verification job's id.
+    pub id: String,
+    pub database: String,
+    pub backup: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub outcome: VerificationOutcome,
+    pub evidence: Evidence,
+}
