@@ -14,6 +14,7 @@ use tidemark_core::sysuser::RunAs;
 use tidemark_core::testing::{TestJobs, admin};
 use tidemark_core::work::backup::{backups_dir, sha256_of, start_backup};
 use tidemark_core::work::verify::start_verification;
+use tidemark_core::work::verify_sweep::{AUTO_VERIFIER, AutoVerifier};
 use tidemark_types::{TableCheck, Verification, VerificationOutcome};
 
 async fn backup(j: &TestJobs) -> (Job, LogicalBackup) {
@@ -332,5 +333,51 @@ async fn a_verification_restores_the_backup_and_shows_its_evidence_or_what_faile
             VerificationOutcome::Passed
         ]
     );
+    j.t.stop().await;
+}
+
+#[tokio::test]
+async fn each_new_backup_is_verified_once_without_being_asked() {
+    let j = TestJobs::start().await;
+    let auto = AutoVerifier {
+        runner: j.runner.clone(),
+        catalog: j.catalog.clone(),
+        config: Arc::new(j.t.config.clone()),
+        scratch: scratch(&j),
+    };
+    assert!(auto.round().await.unwrap().is_empty(), "no backup yet");
+    let (_, first) = backup(&j).await;
+    let started = auto.round().await.unwrap();
+    assert_eq!(started.len(), 1);
+    // Queued or running, it is not asked for twice.
+    assert!(auto.round().await.unwrap().is_empty());
+    let job = j.finished(&started[0].id).await;
+    assert!(
+        matches!(job.status, JobStatus::Succeeded { .. }),
+        "{:?}",
+        job.summary
+    );
+    assert_eq!(job.started_by, AUTO_VERIFIER);
+    let v =
+        j.t.store
+            .verifications_of_backup(&first.backup.id)
+            .await
+            .unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].outcome, VerificationOutcome::Passed);
+    assert!(auto.round().await.unwrap().is_empty(), "verified already");
+
+    // The next backup is the newest, and is verified in its turn.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, second) = backup(&j).await;
+    let started = auto.round().await.unwrap();
+    assert_eq!(started.len(), 1);
+    j.finished(&started[0].id).await;
+    let v =
+        j.t.store
+            .verifications_of_backup(&second.backup.id)
+            .await
+            .unwrap();
+    assert_eq!(v[0].outcome, VerificationOutcome::Passed);
     j.t.stop().await;
 }

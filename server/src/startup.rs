@@ -222,6 +222,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             "jobs left unfinished by the previous run are marked interrupted"
         );
     }
+    let ended = store.end_interrupted_verifications().await?;
+    if ended > 0 {
+        tracing::warn!(
+            count = ended,
+            "verifications left unfinished by the previous run are marked failed"
+        );
+    }
+    let scratch = state.tm.scratch.clone();
     let app = crate::router(state);
 
     let tasks = Tasks::new();
@@ -230,8 +238,18 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         "scheduler",
         Scheduler {
             runner: jobs.clone(),
+            catalog: state_catalog.clone(),
+            config: state_config.clone(),
+        }
+        .run(token.clone()),
+    );
+    tasks.spawn(
+        "auto-verifier",
+        tidemark_core::work::verify_sweep::AutoVerifier {
+            runner: jobs.clone(),
             catalog: state_catalog,
             config: state_config,
+            scratch,
         }
         .run(token.clone()),
     );

@@ -218,6 +218,7 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
             allowed: vec![
                 rest(M::GET, db, None),
                 rest(M::GET, &format!("{db}/backups"), None),
+                rest(M::GET, &format!("{db}/verifications"), None),
                 rest(M::GET, &format!("/api/v1/jobs/{done}"), None),
                 server_fn("backups_tab", &[("id", "demo")]),
                 server_fn("databases", &[]),
@@ -241,6 +242,18 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
             allowed: vec![
                 rest(M::POST, &format!("{db}/backups"), None),
                 server_fn("trigger_backup", &[("id", "demo")]),
+            ],
+        },
+        Case {
+            action: "verify_backup",
+            least: Role::Operator,
+            refused: vec![
+                rest(M::POST, &format!("{db}/backups/nope/verifications"), None),
+                server_fn("verify_backup", &[("id", "demo"), ("backup", "nope")]),
+            ],
+            allowed: vec![
+                rest(M::POST, &format!("{db}/backups/nope/verifications"), None),
+                server_fn("verify_backup", &[("id", "demo"), ("backup", "nope")]),
             ],
         },
         Case {
@@ -511,7 +524,7 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
             allowed: vec![rest(M::GET, "/api/v1/audit", None), server_fn("admin", &[])],
         },
     ];
-    assert_eq!(cases.len(), 15, "one case per action");
+    assert_eq!(cases.len(), 16, "one case per action");
 
     let mut checked = 0;
     let mut compared = 0;
@@ -589,7 +602,7 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
             }
         }
     }
-    assert!(compared >= 15, "only {compared} pairs of records compared");
+    assert!(compared >= 16, "only {compared} pairs of records compared");
     assert!(checked >= 80, "only {checked} calls checked");
     lock.rollback().await.unwrap();
     s.t.stop().await;

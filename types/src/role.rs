@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub enum Role {
     /// Reads everything, downloads backups, follows jobs.
     Viewer,
-    /// Also takes manual backups, dumps, and restores into a new database.
+    /// Also takes manual backups, verifies backups, dumps, and restores into a new database.
     Operator,
     /// Also restores in place and to a point in time, changes schedules and firewall rules,
     /// discards safety copies, and manages users.
@@ -46,6 +46,7 @@ pub enum Action {
     Read,
     Download,
     ManualBackup,
+    VerifyBackup,
     Dump,
     Upload,
     RestoreIntoNewDatabase,
@@ -61,10 +62,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::Read,
         Action::Download,
         Action::ManualBackup,
+        Action::VerifyBackup,
         Action::Dump,
         Action::Upload,
         Action::RestoreIntoNewDatabase,
@@ -84,6 +86,7 @@ impl Action {
         match self {
             Action::Read | Action::Download => Role::Viewer,
             Action::ManualBackup
+            | Action::VerifyBackup
             | Action::Dump
             | Action::Upload
             | Action::RestoreIntoNewDatabase
@@ -105,6 +108,7 @@ impl Action {
             Action::Read => "read",
             Action::Download => "download",
             Action::ManualBackup => "manual_backup",
+            Action::VerifyBackup => "verify_backup",
             Action::Dump => "dump",
             Action::Upload => "upload",
             Action::RestoreIntoNewDatabase => "restore_into_new_database",
@@ -126,6 +130,7 @@ impl Action {
             Action::Read => "read this",
             Action::Download => "download backups",
             Action::ManualBackup => "take a manual backup",
+            Action::VerifyBackup => "verify a backup",
             Action::Dump => "start a dump",
             Action::Upload => "upload a dump",
             Action::RestoreIntoNewDatabase => "restore into a new database",

@@ -83,3 +83,21 @@ pub struct Verification {
     pub outcome: VerificationOutcome,
     pub evidence: Evidence,
 }
+
+/// A logical backup with what proves it: its checksum, its rows at backup time, and its
+/// verifications.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackupDetail {
+    #[serde(flatten)]
+    pub backup: crate::Backup,
+    pub database: String,
+    pub file_name: String,
+    /// The archive's SHA-256, taken when it was written.
+    pub sha256: Option<String>,
+    /// Every table's rows, counted in the dump's own snapshot.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<std::collections::BTreeMap<String, u64>>))]
+    pub row_counts: Option<crate::RowCounts>,
+    /// Newest first.
+    pub verifications: Vec<Verification>,
+}

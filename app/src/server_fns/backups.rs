@@ -1,4 +1,4 @@
-//! Backups: a manual one, and one made ready to restore.
+//! Backups: a manual one, one made ready to restore, and a verification.
 
 use leptos::prelude::*;
 
@@ -19,4 +19,12 @@ pub async fn stage_backup(id: String, backup: String) -> Result<StagedDump, AppE
     let (tm, who) = super::context::signed_in()?;
     let up = tidemark_core::ops::uploads::stage(&tm, &who, &id, &backup).await?;
     Ok(StagedDump::from_upload(&up))
+}
+
+/// Verifies a backup by a test restore on the scratch instance; returns the job's id.
+#[server(prefix = "/_fn", endpoint = "verify_backup")]
+pub async fn verify_backup(id: String, backup: String) -> Result<String, AppError> {
+    let (tm, who) = super::context::signed_in()?;
+    let job = tidemark_core::ops::verifications::start(&tm, &who, &id, &backup).await?;
+    Ok(job.id.to_string())
 }

@@ -71,10 +71,11 @@ mod tests {
 
     /// The least role of every action, written out by hand: the rules as the README states
     /// them, not as the code derives them.
-    const LEAST: [(Action, Role); 15] = [
+    const LEAST: [(Action, Role); 16] = [
         (Action::Read, Role::Viewer),
         (Action::Download, Role::Viewer),
         (Action::ManualBackup, Role::Operator),
+        (Action::VerifyBackup, Role::Operator),
         (Action::Dump, Role::Operator),
         (Action::Upload, Role::Operator),
         (Action::RestoreIntoNewDatabase, Role::Operator),

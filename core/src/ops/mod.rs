@@ -16,6 +16,7 @@ pub mod safety;
 pub mod schedule;
 pub mod shares;
 pub mod uploads;
+pub mod verifications;
 
 pub use error::{ErrorKind, OpsError, job_not_found};
 
@@ -26,7 +27,9 @@ use crate::catalog::Catalog;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::jobs::{EventHub, JobRunner};
+use crate::provider::local::scratch::ScratchInstance;
 use crate::store::Store;
+use crate::sysuser::RunAs;
 
 /// Everything an operation works with: one handle for the server's pages and API alike.
 #[derive(Clone)]
@@ -35,6 +38,8 @@ pub struct Tidemark {
     pub catalog: Catalog,
     pub jobs: Arc<JobRunner>,
     pub clock: Arc<dyn Clock>,
+    /// Where backups are test-restored: never a production server.
+    pub scratch: Arc<ScratchInstance>,
 }
 
 impl std::fmt::Debug for Tidemark {
@@ -49,7 +54,13 @@ impl Tidemark {
     /// The handle for a configuration, its providers and its state database; `max_jobs` run at
     /// once.
     pub fn new(config: Config, catalog: Catalog, store: Store, max_jobs: usize) -> Self {
+        // The scratch instance runs as the managed clusters do; a user that cannot be found
+        // stops those first, at start.
+        let run_as = RunAs::for_current_process(&config.run_as_user)
+            .ok()
+            .flatten();
         Self {
+            scratch: Arc::new(ScratchInstance::new(&config, run_as)),
             config: Arc::new(config),
             catalog,
             jobs: Arc::new(JobRunner::new(EventHub::new(store), max_jobs)),

@@ -14,3 +14,4 @@ pub mod timescale;
 pub mod upload;
 pub mod upload_sweep;
 pub mod verify;
+pub mod verify_sweep;

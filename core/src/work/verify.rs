@@ -87,9 +87,25 @@ pub async fn start_verification(
         started_by: actor.user.clone(),
         params: serde_json::json!({ "backup": backup }),
     };
-    Ok(runner
+    let (database, backup) = (plan.record.database.clone(), plan.record.backup.id.clone());
+    let store = plan.store.clone();
+    let job = runner
         .submit(request, move |ctx| Box::pin(run(ctx, plan)))
-        .await?)
+        .await?;
+    // Recorded from the start, so that a queued verification shows, and is not asked for twice.
+    store
+        .save_verification(&Verification {
+            id: job.id.to_string(),
+            database,
+            backup,
+            started_at: Utc::now(),
+            finished_at: None,
+            outcome: VerificationOutcome::Running,
+            evidence: Evidence::default(),
+        })
+        .await
+        .map_err(|e| StartDumpError::NotSupported(e.to_string()))?;
+    Ok(job)
 }
 
 /// Space a test restore takes, against what the data directory has free: the dump taken out of

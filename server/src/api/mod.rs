@@ -11,6 +11,7 @@ mod openapi;
 mod pitr;
 mod schedule;
 mod shares;
+mod verifications;
 
 pub use crate::error::{ApiError, ErrorBody, ErrorDetail};
 pub use events::shared_stream;
@@ -32,9 +33,18 @@ pub fn routes() -> Router<AppState> {
             get(databases::backups).post(backups::create),
         )
         .route(
+            "/databases/{db}/backups/{backup}",
+            get(verifications::backup),
+        )
+        .route(
             "/databases/{db}/backups/{backup}/download",
             get(backups::download),
         )
+        .route(
+            "/databases/{db}/backups/{backup}/verifications",
+            post(verifications::verify),
+        )
+        .route("/databases/{db}/verifications", get(verifications::list))
         .route(
             "/databases/{db}/backups/{backup}/uploads",
             post(backups::stage),

@@ -3,7 +3,9 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{accounts, backups, databases, events, firewall, jobs, pitr, schedule, shares};
+use super::{
+    accounts, backups, databases, events, firewall, jobs, pitr, schedule, shares, verifications,
+};
 use crate::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -30,6 +32,9 @@ use crate::error::{ErrorBody, ErrorDetail};
         backups::create,
         backups::download,
         backups::stage,
+        verifications::backup,
+        verifications::verify,
+        verifications::list,
         jobs::start_dump_job,
         jobs::start_restore_job,
         jobs::upload,

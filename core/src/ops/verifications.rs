@@ -1,0 +1,77 @@
+//! Verifications: test restores of backups on the scratch instance, started and read.
+
+use super::backups::backup_not_found;
+use super::{Caller, OpsError, Tidemark};
+use crate::auth::Action;
+use crate::jobs::Job;
+use crate::store::LogicalBackup;
+use crate::work::verify::start_verification;
+use tidemark_types::{BackupDetail, Verification};
+
+/// The most verifications a list gives.
+const MOST: u32 = 200;
+
+/// Starts a verification of one of the database's backups (operators and up).
+pub async fn start(
+    tm: &Tidemark,
+    who: &Caller,
+    database: &str,
+    backup: &str,
+) -> Result<Job, OpsError> {
+    let door = tm.door(who, Action::VerifyBackup, Some(database)).await?;
+    let result = start_verification(
+        &tm.jobs,
+        &tm.catalog,
+        &tm.config,
+        &tm.scratch,
+        database,
+        backup,
+        &who.principal,
+    )
+    .await
+    .map_err(OpsError::from);
+    door.end(result, |j| j.id.to_string()).await
+}
+
+/// A database's verifications, newest first (anyone signed in).
+pub async fn list(
+    tm: &Tidemark,
+    who: &Caller,
+    database: &str,
+) -> Result<Vec<Verification>, OpsError> {
+    tm.door(who, Action::Read, Some(database)).await?;
+    let db = tm.catalog.database(database).await?;
+    Ok(tm.store().verifications(&db.id, MOST).await?)
+}
+
+/// One of the database's logical backups with its evidence (anyone signed in).
+pub async fn backup(
+    tm: &Tidemark,
+    who: &Caller,
+    database: &str,
+    backup: &str,
+) -> Result<BackupDetail, OpsError> {
+    tm.door(who, Action::Read, Some(database)).await?;
+    let db = tm.catalog.database(database).await?;
+    let found: Option<LogicalBackup> = tm
+        .store()
+        .logical_backups(&db.id)
+        .await?
+        .into_iter()
+        .find(|b| b.backup.id == backup);
+    let Some(record) = found else {
+        return Err(backup_not_found(&db.name, backup).coded("backup_not_found"));
+    };
+    let verifications = tm
+        .store()
+        .verifications_of_backup(&record.backup.id)
+        .await?;
+    Ok(BackupDetail {
+        backup: record.backup,
+        database: record.database,
+        file_name: record.file_name,
+        sha256: record.sha256,
+        row_counts: record.row_counts,
+        verifications,
+    })
+}

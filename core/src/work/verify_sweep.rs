@@ -1,0 +1,104 @@
+//! Verifies each new logical backup of Tidemark's own databases soon after it is made: every few
+//! seconds, a database whose newest finished backup has no verification gets one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::verify::start_verification;
+use crate::auth::Principal;
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::jobs::{Job, JobRunner};
+use crate::provider::local::scratch::ScratchInstance;
+use crate::provider::{BackupStatus, ProviderKind};
+use tidemark_types::{Evidence, Verification, VerificationOutcome};
+
+/// The name verifications started on their own are recorded under.
+pub const AUTO_VERIFIER: &str = "verifier";
+const EVERY: Duration = Duration::from_secs(15);
+
+/// What starts verifications of new backups.
+#[derive(Debug)]
+pub struct AutoVerifier {
+    pub runner: Arc<JobRunner>,
+    pub catalog: Catalog,
+    pub config: Arc<Config>,
+    pub scratch: Arc<ScratchInstance>,
+}
+
+impl AutoVerifier {
+    /// Looks every few seconds until cancelled.
+    pub async fn run(self, token: CancellationToken) -> anyhow::Result<()> {
+        crate::periodic::every(EVERY, token, || async {
+            if let Err(e) = self.round().await {
+                tracing::warn!(error = %format!("{e:#}"), "cannot look for backups to verify");
+            }
+        })
+        .await
+    }
+
+    /// Starts a verification of each database's newest finished logical backup that has none
+    /// yet; returns the jobs it started.
+    pub async fn round(&self) -> anyhow::Result<Vec<Job>> {
+        let store = self.runner.store();
+        let mut started = Vec::new();
+        for db in self.catalog.databases().await? {
+            // Scalingo keeps its own backups; they are verified on demand.
+            if db.provider == ProviderKind::Scalingo {
+                continue;
+            }
+            let newest = store
+                .logical_backups(&db.id)
+                .await?
+                .into_iter()
+                .find(|b| b.backup.status == BackupStatus::Done);
+            let Some(newest) = newest else { continue };
+            if !store
+                .verifications_of_backup(&newest.backup.id)
+                .await?
+                .is_empty()
+            {
+                continue;
+            }
+            let job = start_verification(
+                &self.runner,
+                &self.catalog,
+                &self.config,
+                &self.scratch,
+                &db.id,
+                &newest.backup.id,
+                &Principal::system(AUTO_VERIFIER),
+            )
+            .await;
+            match job {
+                Ok(job) => {
+                    tracing::info!(database = %db.id, backup = %newest.backup.id, job = %job.id, "verifying a new backup");
+                    started.push(job);
+                }
+                Err(e) => {
+                    // Said once, where the backup's verifications are read, rather than tried
+                    // again every few seconds.
+                    tracing::warn!(database = %db.id, backup = %newest.backup.id, error = %e, "cannot verify a new backup");
+                    let now = chrono::Utc::now();
+                    store
+                        .save_verification(&Verification {
+                            id: format!("refused-{}", newest.backup.id),
+                            database: db.id.clone(),
+                            backup: newest.backup.id.clone(),
+                            started_at: now,
+                            finished_at: Some(now),
+                            outcome: VerificationOutcome::Failed,
+                            evidence: Evidence {
+                                failure: Some(format!("The verification could not start: {e}")),
+                                ..Evidence::default()
+                            },
+                        })
+                        .await?;
+                }
+            }
+        }
+        Ok(started)
+    }
+}

@@ -1,0 +1,106 @@
+//! Verifications over real HTTP: a backup is taken, verified on the scratch instance, and its
+//! evidence read back, for the backup and for the database; what cannot be verified says why.
+
+use serde_json::Value;
+
+mod common;
+use common::{Served, get_json, post_json, serve};
+
+/// Follows a job's event stream to its end; returns the job as it ended.
+async fn finished(s: &Served, id: &str) -> Value {
+    s.http
+        .get(format!("{}/api/v1/jobs/{id}/events", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    get_json(&s.http, &format!("{}/api/v1/jobs/{id}", s.base)).await
+}
+
+#[tokio::test]
+async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
+    let s = serve().await;
+    let db = format!("{}/api/v1/databases/demo", s.base);
+    let backup = post_json(&s.http, &format!("{db}/backups")).await;
+    let backup_id = backup["id"].as_str().unwrap().to_string();
+    assert_eq!(finished(&s, &backup_id).await["state"], "succeeded");
+
+    let detail = get_json(&s.http, &format!("{db}/backups/{backup_id}")).await;
+    assert_eq!(detail["status"], "done");
+    assert_eq!(detail["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(detail["row_counts"]["public.orders"], 2000);
+    assert_eq!(detail["verifications"], Value::Array(vec![]));
+
+    let res = s
+        .http
+        .post(format!("{db}/backups/{backup_id}/verifications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let job: Value = res.json().await.unwrap();
+    assert_eq!(job["kind"], "verification");
+    let job_id = job["id"].as_str().unwrap().to_string();
+    let ended = finished(&s, &job_id).await;
+    assert_eq!(ended["state"], "succeeded", "{ended}");
+
+    let detail = get_json(&s.http, &format!("{db}/backups/{backup_id}")).await;
+    let v = &detail["verifications"][0];
+    assert_eq!(v["id"], job_id.as_str());
+    assert_eq!(v["outcome"], "passed");
+    let e = &v["evidence"];
+    assert_eq!(e["checksum_matches"], true);
+    assert_eq!(e["sha256"], detail["sha256"]);
+    let tables = e["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 3);
+    for t in tables {
+        assert_eq!(t["expected"], t["found"], "{t}");
+    }
+    assert!(e["restore_seconds"].as_f64().unwrap() > 0.0);
+    assert!(
+        e["amcheck"].as_str().unwrap().contains("no corruption"),
+        "{e}"
+    );
+
+    let all = get_json(&s.http, &format!("{db}/verifications")).await;
+    assert_eq!(all[0]["id"], job_id.as_str());
+    assert_eq!(all[0]["backup"], backup_id.as_str());
+
+    // What cannot be verified is named.
+    let res = s
+        .http
+        .post(format!("{db}/backups/nope/verifications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "backup_not_found");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'nope'"),
+        "{body}"
+    );
+    let res = s
+        .http
+        .get(format!("{db}/backups/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // The document describes the new routes.
+    let doc = get_json(&s.http, &format!("{}/api/v1/openapi.json", s.base)).await;
+    for path in [
+        "/api/v1/databases/{db}/backups/{backup}",
+        "/api/v1/databases/{db}/backups/{backup}/verifications",
+        "/api/v1/databases/{db}/verifications",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    s.t.stop().await;
+}
