@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
             <main id="content" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/databases/:id/backups/:backup") view={Lazy::<routes::BackupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/") view={Lazy::<routes::OverviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/jobs") view={Lazy::<routes::JobsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view={Lazy::<routes::JobRoute>::new()} ssr=SsrMode::Async/>

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use tidemark_types::{
-    Backup, BackupMethod, BackupStatus, Database, DatabaseStatus, Features, Firewall, FirewallRule,
-    FirewallRuleKind, Hosting, JobKind, JobState, ManagedRange, PitrWindow, Progress, ProviderKind,
-    SafetyCopy, Schedule,
+    Backup, BackupDetail, BackupMethod, BackupStatus, Database, DatabaseStatus, Evidence, Features,
+    Firewall, FirewallRule, FirewallRuleKind, Hosting, JobKind, JobState, ManagedRange, PitrWindow,
+    Progress, ProviderKind, SafetyCopy, Schedule, TableCheck, Verification, VerificationOutcome,
 };
 
 /// A job as the API and the job page show it.
@@ -146,6 +146,15 @@ pub struct BackupsTab {
     pub safety_copies: Vec<SafetyCopy>,
     /// The firewall, for databases that have one.
     pub firewall: Option<Firewall>,
+    /// The database's verifications, newest first.
+    pub verifications: Vec<Verification>,
+}
+
+/// A backup's own page: the database it belongs to, and the backup with its evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackupPage {
+    pub database: Database,
+    pub detail: BackupDetail,
 }
 
 /// What a restore reads, as the restore form sends it: `dump:<job id>` or `upload:<upload id>`

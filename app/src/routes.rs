@@ -41,6 +41,10 @@ lazy_page!(
     SharedJobRoute => SharedJobPage
 );
 lazy_page!(
+    /// `/databases/{id}/backups/{backup}`, a backup's page with its evidence.
+    BackupRoute => BackupPageView
+);
+lazy_page!(
     /// `/login`.
     LoginRoute => LoginPage
 );

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod backup;
 mod common;
 mod database;
 pub(crate) mod job;
@@ -9,9 +10,11 @@ mod jobs;
 mod login;
 pub(crate) mod not_found;
 mod overview;
+mod proof;
 
 pub use account::AccountPage;
 pub use admin::AdminPage;
+pub use backup::BackupPageView;
 pub use database::DatabasePage;
 pub use job::{JobPageView, SharedJobPage};
 pub use jobs::{JobsPage, RecentActivity};

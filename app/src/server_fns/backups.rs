@@ -28,3 +28,20 @@ pub async fn verify_backup(id: String, backup: String) -> Result<String, AppErro
     let job = tidemark_core::ops::verifications::start(&tm, &who, &id, &backup).await?;
     Ok(job.id.to_string())
 }
+
+/// A backup's page: its database and the backup with its evidence; `None` when either is unknown.
+#[server(prefix = "/_fn", endpoint = "backup_page")]
+pub async fn load_backup_page(
+    id: String,
+    backup: String,
+) -> Result<Option<crate::model::BackupPage>, AppError> {
+    use tidemark_core::ops::{ErrorKind, databases, verifications};
+    let (tm, who) = super::context::signed_in()?;
+    let detail = match verifications::backup(&tm, &who, &id, &backup).await {
+        Ok(detail) => detail,
+        Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let database = databases::get(&tm, &who, &id).await?;
+    Ok(Some(crate::model::BackupPage { database, detail }))
+}

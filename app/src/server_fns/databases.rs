@@ -28,6 +28,7 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, AppError
         schedule: t.schedule,
         safety_copies: t.safety_copies,
         firewall: t.firewall,
+        verifications: t.verifications,
     }))
 }
 

@@ -3,7 +3,7 @@
 use super::{Caller, OpsError, Tidemark};
 use crate::auth::Action;
 use crate::provider::{Backup, Database, Firewall, PitrWindow, ProviderError, SafetyCopy};
-use tidemark_types::Schedule;
+use tidemark_types::{Schedule, Verification};
 
 /// Every database of the providers that answer, and a sentence for each that does not.
 pub async fn list(tm: &Tidemark, who: &Caller) -> Result<(Vec<Database>, Vec<String>), OpsError> {
@@ -31,6 +31,8 @@ pub struct BackupsTab {
     pub schedule: Option<Schedule>,
     pub safety_copies: Vec<SafetyCopy>,
     pub firewall: Option<Firewall>,
+    /// Newest first.
+    pub verifications: Vec<Verification>,
 }
 
 /// The Backups tab of a database; `None` when there is none with this id.
@@ -57,6 +59,7 @@ pub async fn backups_tab(
     } else {
         None
     };
+    let verifications = tm.store().verifications(&o.database.id, 200).await?;
     Ok(Some(BackupsTab {
         database: o.database,
         window: o.window,
@@ -64,5 +67,6 @@ pub async fn backups_tab(
         schedule,
         safety_copies,
         firewall,
+        verifications,
     }))
 }

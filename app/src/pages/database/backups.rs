@@ -1,11 +1,15 @@
-//! The backups block: the list with sizes and downloads, a manual backup, and the daily schedule.
+//! The backups block: the list with sizes, downloads and each backup's proof, a manual backup,
+//! the newest verified restore point, and the daily schedule.
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::format;
-use crate::model::{Backup, BackupMethod, BackupStatus, Schedule};
-use crate::server_fns::{SaveSchedule, TriggerBackup};
+use crate::model::{
+    Backup, BackupMethod, BackupStatus, Schedule, Verification, VerificationOutcome,
+};
+use crate::pages::proof::{ProofBadge, latest_by_backup, newest_verified, restores_in};
+use crate::server_fns::{SaveSchedule, TriggerBackup, VerifyBackup};
 
 use super::actions::{action_error, follow_job};
 use super::pitr::browser_offset;
@@ -89,12 +93,46 @@ pub(super) fn ScheduleForm(
 pub(super) fn BackupsBlock(
     database: String,
     backups: Vec<Backup>,
+    verifications: Vec<Verification>,
     manual: bool,
     schedule: Option<Schedule>,
     saved: ServerAction<SaveSchedule>,
 ) -> impl IntoView {
     let trigger = ServerAction::<TriggerBackup>::new();
     follow_job(trigger);
+    let verify = ServerAction::<VerifyBackup>::new();
+    follow_job(verify);
+    let proven = newest_verified(&backups, &verifications).map(|(b, v)| {
+        let restores = restores_in(v).map(|r| format!(" · {r}"));
+        view! {
+            <p class="proof-line" data-testid="newest-verified">
+                "Newest verified restore point: "
+                <a href=format!("/databases/{database}/backups/{}", b.id)>
+                    <time datetime=format::iso(&b.created_at)>{format::utc(&b.created_at)}</time>
+                </a>
+                {restores}
+            </p>
+        }
+    });
+    let failed = {
+        let latest = latest_by_backup(&verifications);
+        backups
+            .iter()
+            .filter(|b| {
+                latest
+                    .get(b.id.as_str())
+                    .is_some_and(|v| v.outcome == VerificationOutcome::Failed)
+            })
+            .count()
+    };
+    let failed = (failed > 0).then(|| {
+        let words = if failed == 1 {
+            "1 backup failed its verification: it may not restore.".to_string()
+        } else {
+            format!("{failed} backups failed their verification: they may not restore.")
+        };
+        view! { <p class="notice notice-error" role="alert" data-testid="verification-failed">{words}</p> }
+    });
     let schedule =
         schedule.map(|schedule| view! { <ScheduleForm database=database.clone() schedule saved/> });
     let manual_id = database.clone();
@@ -118,6 +156,10 @@ pub(super) fn BackupsBlock(
             view! { <a class="link-button" href=href download="" data-testid="download-latest">"Download the latest"</a> }
         });
     let chart = size_chart(&backups);
+    let proofs: std::collections::HashMap<String, Verification> = latest_by_backup(&verifications)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     let rows = backups
         .into_iter()
         .map(|b| {
@@ -131,13 +173,36 @@ pub(super) fn BackupsBlock(
                 let href = format!("/api/v1/databases/{database}/backups/{}/download", b.id);
                 view! { <a class="link-button" href=href download="">"Download"</a> }
             });
+            let proof = (logical && b.status == BackupStatus::Done).then(|| {
+                let verification = proofs.get(&b.id).cloned();
+                let running = verification.as_ref().is_some_and(|v| v.outcome == VerificationOutcome::Running);
+                let (db, backup) = (database.clone(), b.id.clone());
+                view! {
+                    <ProofBadge verification/>
+                    {(!running).then(|| view! {
+                        <ActionForm action=verify attr:class="inline-form">
+                            <input type="hidden" name="id" value=db/>
+                            <input type="hidden" name="backup" value=backup/>
+                            <button class="link-button" type="submit" data-testid="verify-backup" disabled=move || verify.pending().get()>
+                                "Verify"
+                            </button>
+                        </ActionForm>
+                    })}
+                }
+            });
+            let page = format!("/databases/{database}/backups/{}", b.id);
+            let id_cell = if logical {
+                view! { <a href=page><code class="backup-id">{b.id.clone()}</code></a> }.into_any()
+            } else {
+                view! { <code class="backup-id">{b.id.clone()}</code> }.into_any()
+            };
             let duration = b
                 .finished_at
                 .map(|f| format::span(&b.created_at, &f))
                 .unwrap_or_else(|| "—".into());
             view! {
                 <tr data-testid="backup-row" data-backup-id=b.id.clone()>
-                    <td data-label="Id"><code class="backup-id">{b.id.clone()}</code></td>
+                    <td data-label="Id">{id_cell}</td>
                     <td data-label="Started">
                         <time datetime=format::iso(&b.created_at)>{format::utc(&b.created_at)}</time>
                         <span class="muted small ago">{format::ago(&b.created_at, &now)}</span>
@@ -146,6 +211,7 @@ pub(super) fn BackupsBlock(
                     <td data-label="Size" class="num">{b.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</td>
                     <td data-label="Duration" class="num">{duration}</td>
                     <td data-label="Status"><span class=status_class>{b.status.label()}</span></td>
+                    <td data-label="Proof" class="proof">{proof}</td>
                     <td data-label="Archive">{download}</td>
                 </tr>
             }
@@ -158,6 +224,9 @@ pub(super) fn BackupsBlock(
                 <div class="block-actions">{latest}{manual}</div>
             </div>
             {action_error(trigger)}
+            {action_error(verify)}
+            {proven}
+            {failed}
             {schedule}
             {chart}
             {if count == 0 {
@@ -174,6 +243,7 @@ pub(super) fn BackupsBlock(
                                 <th scope="col" class="num">"Size"</th>
                                 <th scope="col" class="num">"Duration"</th>
                                 <th scope="col">"Status"</th>
+                                <th scope="col">"Proof"</th>
                                 <th scope="col"><span class="visually-hidden">"Archive"</span></th>
                             </tr>
                         </thead>

@@ -74,6 +74,7 @@ fn Tab(
         schedule,
         safety_copies,
         firewall,
+        verifications,
     } = tab;
     let firewall = firewall.map(
         |firewall| view! { <FirewallBlock database=database.id.clone() firewall added removed/> },
@@ -108,7 +109,7 @@ fn Tab(
         {if dedicated {
             view! { <DedicatedBackupsNote/> }.into_any()
         } else {
-            view! { <BackupsBlock database=database.id.clone() backups manual=database.features.manual_backups schedule saved/> }.into_any()
+            view! { <BackupsBlock database=database.id.clone() backups verifications manual=database.features.manual_backups schedule saved/> }.into_any()
         }}
         {database.features.dumps.then(|| view! { <DumpsBlock database=database.id.clone() name=database.main_database.clone() backups=restorable/> })}
         {firewall}

@@ -32,7 +32,19 @@ pub(super) fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -
     );
     // Where the restore reads from: a dump job, or a dump kept on the server (a backup made
     // ready, or an uploaded file).
-    let from = RwSignal::new("dump");
+    // A backup's page links here with `?restore_backup=<id>`: that backup comes chosen. Read from
+    // the address, which the server's render and the browser's agree on.
+    let wanted = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("restore_backup")
+        .filter(|id| {
+            backups.iter().any(|b| {
+                &b.id == id
+                    && b.status == BackupStatus::Done
+                    && matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic)
+            })
+        });
+    let from = RwSignal::new(if wanted.is_some() { "backup" } else { "dump" });
     // The dump picked in the list; until then, the list's first. That default is set by an
     // effect, after hydration: read during rendering, the resource could make the buttons below
     // differ between the server's page and the browser's first pass, which hydration never mends.
@@ -105,13 +117,13 @@ pub(super) fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -
                 "A dump is a pg_dump of " <code>{name.clone()}</code> " in custom format, kept on this server and downloadable from its job's page."
             </p>
             <h3>"Restore"</h3>
-            <ActionForm action=restore attr:class="restore-form" attr:data-testid="restore-form">
+            <ActionForm action=restore attr:class="restore-form" attr:id="restore" attr:data-testid="restore-form">
                 <input type="hidden" name="id" value=restore_id/>
                 <input type="hidden" name="source" prop:value=move || source().unwrap_or_default()/>
                 <fieldset class="choice">
                     <legend>"From"</legend>
                     <label class="check">
-                        <input type="radio" name="from" value="dump" checked on:change=choose("dump") data-testid="restore-from-dump"/>
+                        <input type="radio" name="from" value="dump" checked=from.get_untracked() == "dump" on:change=choose("dump") data-testid="restore-from-dump"/>
                         " a dump"
                     </label>
                     // Always rendered, hidden when another source is chosen: the server then renders
@@ -121,12 +133,12 @@ pub(super) fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -
                     </div>
                     {(!logical.is_empty()).then(|| view! {
                         <label class="check">
-                            <input type="radio" name="from" value="backup" on:change=choose("backup") data-testid="restore-from-backup"/>
+                            <input type="radio" name="from" value="backup" checked=from.get_untracked() == "backup" on:change=choose("backup") data-testid="restore-from-backup"/>
                             " a backup"
                         </label>
                     })}
                     <Show when=move || from.get() == "backup">
-                        <BackupChoice database=backup_db.clone() backups=logical.clone() staged/>
+                        <BackupChoice database=backup_db.clone() backups=logical.clone() preselect=wanted.clone() staged/>
                     </Show>
                     <label class="check">
                         <input type="radio" name="from" value="file" on:change=choose("file") data-testid="restore-from-file"/>
@@ -221,9 +233,15 @@ pub(super) fn DumpChoice(
 pub(super) fn BackupChoice(
     database: String,
     backups: Vec<Backup>,
+    /// The backup to show chosen, when a backup's page asked for it.
+    preselect: Option<String>,
     staged: RwSignal<Option<Result<StagedDump, String>>>,
 ) -> impl IntoView {
-    let chosen = RwSignal::new(backups.first().map(|b| b.id.clone()).unwrap_or_default());
+    let chosen = RwSignal::new(
+        preselect
+            .or_else(|| backups.first().map(|b| b.id.clone()))
+            .unwrap_or_default(),
+    );
     let prepare = Action::new(move |backup: &String| {
         let (id, backup) = (database.clone(), backup.clone());
         async move { stage_backup(id, backup).await }
@@ -238,7 +256,8 @@ pub(super) fn BackupChoice(
         .map(|b| {
             let size = b.size_bytes.map(format::size).unwrap_or_default();
             let label = format!("{} · {} · {}", b.id, format::utc(&b.created_at), size);
-            view! { <option value=b.id.clone()>{label}</option> }
+            let selected = b.id == chosen.get_untracked();
+            view! { <option value=b.id.clone() selected=selected>{label}</option> }
         })
         .collect_view();
     view! {

@@ -1,0 +1,197 @@
+//! A backup's own page: what it is, its checksum, and every verification with its evidence (each
+//! table's rows, pg_amcheck's word, the recovery time), a download and a verification to start.
+
+use chrono::Utc;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use super::common::{LoadError, error_text};
+use super::not_found::set_not_found_status;
+use super::proof::{ProofBadge, restores_in};
+use crate::format;
+use crate::model::{BackupPage, Verification, VerificationOutcome};
+use crate::server_fns::{VerifyBackup, load_backup_page};
+
+#[component]
+pub fn BackupPageView() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || {
+        let p = params.read();
+        (
+            p.get("id").unwrap_or_default(),
+            p.get("backup").unwrap_or_default(),
+        )
+    };
+    let page = Resource::new(key, |(id, backup)| load_backup_page(id, backup));
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(Some(page)) => view! { <Backup page/> }.into_any(),
+                    Ok(None) => {
+                        set_not_found_status();
+                        view! {
+                            <Title text="Backup not found"/>
+                            <section class="empty-page" data-testid="backup-not-found">
+                                <h1>"Backup not found"</h1>
+                                <p>"There is no logical backup " <code>{key().1}</code> " of this database."</p>
+                                <a class="link-button" href=format!("/databases/{}", key().0)>"See its backups"</a>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => view! { <LoadError message=error_text(&e)/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Backup(page: BackupPage) -> impl IntoView {
+    let BackupPage { database, detail } = page;
+    let b = detail.backup.clone();
+    let verify = ServerAction::<VerifyBackup>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = verify.value().get() {
+            navigate(&format!("/jobs/{job}"), Default::default());
+        }
+    });
+    let latest = detail.verifications.first().cloned();
+    let download = format!(
+        "/api/v1/databases/{}/backups/{}/download",
+        database.id, b.id
+    );
+    let restore = format!("/databases/{}?restore_backup={}#restore", database.id, b.id);
+    let history = detail
+        .verifications
+        .iter()
+        .cloned()
+        .map(|v| view! { <VerificationView v/> })
+        .collect_view();
+    let none = detail
+        .verifications
+        .is_empty()
+        .then(|| view! { <p class="muted" data-testid="no-verifications">"Not verified yet."</p> });
+    view! {
+        <Title text=format!("{} · Backup {}", database.name, b.id)/>
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/">"Databases"</a>
+            <span aria-hidden="true">" / "</span>
+            <a href=format!("/databases/{}", database.id)>{database.name.clone()}</a>
+            <span aria-hidden="true">" / "</span>
+            <span>"Backup"</span>
+        </nav>
+        <div class="db-head">
+            <div>
+                <h1>"Backup " <code class="backup-id">{b.id.clone()}</code></h1>
+                <p class="muted">{detail.file_name.clone()}</p>
+            </div>
+            <ProofBadge verification=latest/>
+        </div>
+        <section class="block" aria-labelledby="backup-facts">
+            <h2 id="backup-facts">"What it is"</h2>
+            <dl class="facts">
+                <dt>"Type"</dt><dd>{b.method.label()}</dd>
+                <dt>"Status"</dt><dd>{b.status.label()}</dd>
+                <dt>"Started (UTC)"</dt><dd><time datetime=format::iso(&b.created_at)>{format::utc(&b.created_at)}</time></dd>
+                <dt>"Finished (UTC)"</dt><dd>{b.finished_at.map(|t| format::utc(&t)).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Size"</dt><dd>{b.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"SHA-256"</dt><dd><code class="hash" data-testid="backup-sha256">{detail.sha256.clone().unwrap_or_else(|| "not recorded".into())}</code></dd>
+            </dl>
+            <div class="block-actions">
+                <a class="link-button" href=download download="">"Download"</a>
+                <a class="link-button" href=restore data-testid="restore-this-backup">"Restore from this backup"</a>
+                <ActionForm action=verify attr:class="inline-form">
+                    <input type="hidden" name="id" value=database.id.clone()/>
+                    <input type="hidden" name="backup" value=b.id.clone()/>
+                    <button class="button" type="submit" data-testid="verify-backup" disabled=move || verify.pending().get()>
+                        "Verify now"
+                    </button>
+                </ActionForm>
+            </div>
+            {move || verify.value().get().and_then(|r| r.err()).map(|e| {
+                view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }
+            })}
+        </section>
+        <section class="block" aria-labelledby="verifications-title">
+            <h2 id="verifications-title">"Verifications"</h2>
+            <p class="muted small">
+                "Each one restores the backup on a scratch server kept for test restores, compares every table's rows with those counted when the backup was made, and checks every table and index with pg_amcheck."
+            </p>
+            {none}
+            {history}
+        </section>
+    }
+}
+
+/// One verification and its evidence.
+#[component]
+fn VerificationView(v: Verification) -> impl IntoView {
+    let now = Utc::now();
+    let (class, outcome) = match v.outcome {
+        VerificationOutcome::Passed => ("pill pill-ok", "Passed"),
+        VerificationOutcome::Failed => ("pill pill-bad", "Failed"),
+        VerificationOutcome::Running => ("pill pill-wait", "Running"),
+        VerificationOutcome::Cancelled => ("pill pill-muted", "Cancelled"),
+    };
+    let e = v.evidence.clone();
+    let checksum = match e.checksum_matches {
+        Some(true) => "matches the one recorded at backup time",
+        Some(false) => "differs from the one recorded at backup time",
+        None => "nothing recorded to compare with",
+    };
+    let tables = (!e.tables.is_empty()).then(|| {
+        let rows = e
+            .tables
+            .iter()
+            .map(|t| {
+                let cell = |n: Option<u64>| n.map_or_else(|| "—".to_string(), |n| n.to_string());
+                let ok = t.matches() || t.expected.is_none();
+                view! {
+                    <tr class=if ok { "" } else { "row-bad" }>
+                        <td data-label="Table"><code>{t.table.clone()}</code></td>
+                        <td data-label="At backup" class="num">{cell(t.expected)}</td>
+                        <td data-label="Restored" class="num">{cell(t.found)}</td>
+                        <td data-label="">{if ok { "✓" } else { "differs" }}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table class="counts" data-testid="row-counts">
+                <caption class="visually-hidden">"Rows per table, at backup time and after the test restore"</caption>
+                <thead><tr>
+                    <th scope="col">"Table"</th>
+                    <th scope="col" class="num">"Rows at backup"</th>
+                    <th scope="col" class="num">"Rows restored"</th>
+                    <th scope="col"><span class="visually-hidden">"Equal"</span></th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
+    let failure = e.failure.clone().map(|f| {
+        view! { <p class="notice notice-error" data-testid="verification-failure">{f}</p> }
+    });
+    view! {
+        <article class="verification" data-testid="verification" data-outcome=v.outcome.as_str()>
+            <header class="verification-head">
+                <span class=class>{outcome}</span>
+                <time datetime=format::iso(&v.started_at)>{format::utc(&v.started_at)}</time>
+                <span class="muted small">{format::ago(&v.started_at, &now)}</span>
+                <a class="small" href=format!("/jobs/{}", v.id)>"Its job"</a>
+            </header>
+            {failure}
+            <dl class="facts">
+                <dt>"Checksum"</dt><dd>{checksum}</dd>
+                <dt>"Restore"</dt><dd>{e.restore.clone().unwrap_or_else(|| "not reached".into())}</dd>
+                <dt>"Recovery time"</dt><dd data-testid="recovery-time">{restores_in(&v).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"pg_amcheck"</dt><dd data-testid="amcheck">{e.amcheck.clone().unwrap_or_else(|| "not reached".into())}</dd>
+            </dl>
+            {tables}
+        </article>
+    }
+}
