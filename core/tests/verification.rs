@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tidemark_core::jobs::{Job, JobStatus};
 use tidemark_core::provider::BackupMethod;
 use tidemark_core::provider::local::scratch::ScratchInstance;
+use tidemark_core::schedule::retention::RetentionPolicy;
 use tidemark_core::store::LogicalBackup;
 use tidemark_core::sysuser::RunAs;
 use tidemark_core::testing::{TestJobs, admin};
@@ -379,5 +380,41 @@ async fn each_new_backup_is_verified_once_without_being_asked() {
             .await
             .unwrap();
     assert_eq!(v[0].outcome, VerificationOutcome::Passed);
+    j.t.stop().await;
+}
+
+#[tokio::test]
+async fn retention_keeps_the_newest_verified_backup() {
+    let mut j = TestJobs::start().await;
+    j.t.config.retention = RetentionPolicy {
+        manual_keep: 1,
+        ..RetentionPolicy::starter()
+    };
+    let scratch = scratch(&j);
+    let ids = |j: &TestJobs| {
+        let store = j.t.store.clone();
+        async move {
+            store
+                .logical_backups("demo")
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|b| b.backup.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let (_, a) = backup(&j).await;
+    let (job, _) = verify(&j, &scratch, &a).await;
+    assert!(matches!(job.status, JobStatus::Succeeded { .. }));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, b) = backup(&j).await;
+    // One manual backup is kept by the cap; the proven one stays besides.
+    assert_eq!(ids(&j).await, [b.backup.id.clone(), a.backup.id.clone()]);
+
+    verify(&j, &scratch, &b).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, c) = backup(&j).await;
+    // Now b is the newest proven: a goes.
+    assert_eq!(ids(&j).await, [c.backup.id.clone(), b.backup.id.clone()]);
     j.t.stop().await;
 }

@@ -25,6 +25,8 @@ pub struct Candidate {
     pub created_at: DateTime<Utc>,
     pub kind: CandidateKind,
     pub successful: bool,
+    /// Its latest verification passed: a test restore proved it.
+    pub verified: bool,
 }
 
 /// A backup to delete, with the sentence shown to the person reviewing the deletion.
@@ -41,7 +43,8 @@ pub struct Deletion {
 ///   first Sunday in the last `monthly_months` months.
 /// - Manual, successful: the `manual_keep` newest are kept.
 /// - Failed (either kind): kept for a day, then deleted.
-/// - The newest successful backup of all is never deleted, whatever the rules say.
+/// - The newest successful backup of all is never deleted, whatever the rules say; nor is the
+///   newest verified one, the last a test restore proved.
 pub fn plan(backups: &[Candidate], policy: &RetentionPolicy, now: DateTime<Utc>) -> Vec<Deletion> {
     let today = now.date_naive();
     let key = |i: &usize| (backups[*i].created_at, backups[*i].id.as_str());
@@ -104,7 +107,10 @@ pub fn plan(backups: &[Candidate], policy: &RetentionPolicy, now: DateTime<Utc>)
     let newest_ok = (0..backups.len())
         .filter(|i| backups[*i].successful)
         .max_by_key(key);
-    doomed.retain(|(i, _)| Some(*i) != newest_ok);
+    let newest_verified = (0..backups.len())
+        .filter(|i| backups[*i].successful && backups[*i].verified)
+        .max_by_key(key);
+    doomed.retain(|(i, _)| Some(*i) != newest_ok && Some(*i) != newest_verified);
 
     doomed.sort_by(|(a, _), (b, _)| key(a).cmp(&key(b)));
     doomed
@@ -183,6 +189,7 @@ mod tests {
             created_at: at(created_at),
             kind,
             successful,
+            verified: false,
         }
     }
 
@@ -198,6 +205,7 @@ mod tests {
                 created_at: d.and_hms_opt(0, 0, 0).unwrap().and_utc(),
                 kind: CandidateKind::Scheduled,
                 successful: true,
+                verified: false,
             })
             .collect()
     }
@@ -401,6 +409,27 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn the_newest_verified_backup_stays_beyond_the_cap() {
+        let now = at("2026-05-13T12:00:00Z");
+        let mut backups: Vec<Candidate> = (1..=12)
+            .map(|n| {
+                backup(
+                    &format!("m{n:02}"),
+                    &format!("2026-04-{n:02}T08:00:00Z"),
+                    CandidateKind::Manual,
+                    true,
+                )
+            })
+            .collect();
+        // m01 and m02 were proven by test restores; m02 is the newer, so it stays.
+        backups[0].verified = true;
+        backups[1].verified = true;
+        let deletions = plan(&backups, &RetentionPolicy::starter(), now);
+        let gone: Vec<&str> = deletions.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(gone, ["m01"]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::pgtools::snapshot::RowCounts;
 use crate::provider::{Backup, BackupMethod, BackupStatus, Database, ProviderKind};
 use crate::schedule::retention::{self, Candidate, CandidateKind, RetentionPolicy};
 use crate::store::{LogicalBackup, Store};
+use tidemark_types::VerificationOutcome;
 
 /// Where a database's archives are kept.
 pub fn backups_dir(config: &Config, database: &str) -> PathBuf {
@@ -167,6 +168,11 @@ async fn apply_retention(
     policy: &RetentionPolicy,
 ) -> anyhow::Result<usize> {
     let all = store.logical_backups(&plan.database_id).await?;
+    // Each backup's latest verification, newest first: those that passed are proven.
+    let mut latest: std::collections::HashMap<String, VerificationOutcome> = Default::default();
+    for v in store.verifications(&plan.database_id, 1000).await? {
+        latest.entry(v.backup).or_insert(v.outcome);
+    }
     let candidates: Vec<Candidate> = all
         .iter()
         .filter(|b| matches!(b.backup.status, BackupStatus::Done | BackupStatus::Error))
@@ -179,6 +185,7 @@ async fn apply_retention(
                 CandidateKind::Manual
             },
             successful: b.backup.status == BackupStatus::Done,
+            verified: latest.get(&b.backup.id) == Some(&VerificationOutcome::Passed),
         })
         .collect();
     let deletions = retention::plan(&candidates, policy, Utc::now());
