@@ -71,7 +71,14 @@ test('the Backups tab shows the same window and backups as the API', async () =>
   for (let i = 0; i < backups.length; i++) {
     assert.equal(await rows.nth(i).getAttribute('data-backup-id'), backups[i].id);
     const text = await rows.nth(i).innerText();
-    assert.match(text, /Full \(physical\)/);
+    const label = {
+      physical_full: 'Full (physical)',
+      physical_differential: 'Differential (physical)',
+      physical_incremental: 'Incremental (physical)',
+      periodic: 'Scheduled',
+      manual: 'Manual',
+    }[backups[i].method];
+    assert.ok(text.includes(label), `row ${i} says ${label}: ${text}`);
     assert.match(text, /Done/);
     assert.match(text, /\d+(\.\d)? (kB|MB|GB)/, 'the size is shown in units');
   }

@@ -45,6 +45,30 @@ async function fitsWidth(page) {
   assert.ok(scroll <= width, `the page is ${scroll}px wide in a ${width}px window`);
 }
 
+test('the demo shows its first backup verified within a minute of start', async () => {
+  const started = Date.now();
+  const backups = await until(
+    () => json('/api/v1/databases/demo/backups'),
+    (list) => list.some((b) => b.method === 'manual' && b.status === 'done'),
+    60_000,
+    'the demo\'s first backup',
+  );
+  const first = backups.find((b) => b.method === 'manual' && b.status === 'done');
+  await until(
+    () => json(`/api/v1/databases/demo/backups/${first.id}`),
+    (d) => d.verifications[0]?.outcome === 'passed',
+    60_000 - (Date.now() - started),
+    'the verification of the demo\'s first backup',
+  );
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const { page, errors } = await openHydrated(server, context, '/databases/demo');
+  const row = page.locator(`[data-testid="backup-row"][data-backup-id="${first.id}"]`);
+  assert.match(await row.locator('[data-testid="proof-badge"]').innerText(), /^verified/);
+  await page.locator('[data-testid="newest-verified"]').waitFor();
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});
+
 test('a new backup is verified on its own, and its evidence reads the same in the API and the pages', async () => {
   const job = await json('/api/v1/databases/demo/backups', { method: 'POST' });
   await until(() => json(`/api/v1/jobs/${job.id}`), (j) => j.state === 'succeeded', 60_000, 'the backup');

@@ -230,6 +230,21 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         );
     }
     let scratch = state.tm.scratch.clone();
+    // The demo starts with a backup, which the auto-verifier then proves.
+    if state.tm.config.embedded {
+        let first = tidemark_core::work::backup::first_backup_if_none(
+            &state.tm.jobs,
+            &state.tm.catalog,
+            &state.tm.config,
+            &embedded_spec(&state.tm.config).id,
+        )
+        .await;
+        match first {
+            Ok(Some(job)) => tracing::info!(job = %job.id, "taking the demo's first backup"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot take the demo's first backup"),
+        }
+    }
     let app = crate::router(state);
 
     let tasks = Tasks::new();

@@ -24,6 +24,39 @@ pub fn backups_dir(config: &Config, database: &str) -> PathBuf {
     config.data_dir.join("backups").join(database)
 }
 
+/// The name a backup Tidemark takes on its own at start is recorded under.
+pub const FIRST_BACKUP: &str = "tidemark";
+
+/// Takes a first logical backup of a database that has none, so that there is something to
+/// download and to prove from the start; `None` when it has one already.
+pub async fn first_backup_if_none(
+    runner: &JobRunner,
+    catalog: &Catalog,
+    config: &Config,
+    database: &str,
+) -> Result<Option<Job>, StartDumpError> {
+    let none_yet = runner
+        .store()
+        .logical_backups(database)
+        .await
+        .map_err(|e| StartDumpError::NotSupported(e.to_string()))?
+        .is_empty();
+    if !none_yet {
+        return Ok(None);
+    }
+    let principal = Principal::system(FIRST_BACKUP);
+    start_backup(
+        runner,
+        catalog,
+        config,
+        database,
+        BackupMethod::Manual,
+        &principal,
+    )
+    .await
+    .map(Some)
+}
+
 /// Starts a logical backup of the database as a job; returns the queued job at once.
 pub async fn start_backup(
     runner: &JobRunner,
