@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tidemark_core::jobs::{Job, JobStatus};
+use tidemark_core::jobs::{EventBody, Job, JobStatus};
 use tidemark_core::provider::BackupMethod;
 use tidemark_core::provider::local::scratch::ScratchInstance;
 use tidemark_core::schedule::retention::RetentionPolicy;
@@ -416,5 +416,94 @@ async fn retention_keeps_the_newest_verified_backup() {
     let (_, c) = backup(&j).await;
     // Now b is the newest proven: a goes.
     assert_eq!(ids(&j).await, [c.backup.id.clone(), b.backup.id.clone()]);
+    j.t.stop().await;
+}
+
+/// The databases of the scratch instance's data directory: one folder each under `base`, named
+/// by its number (beside `pgsql_tmp`, for sorts that spill to disk).
+fn scratch_databases(j: &TestJobs) -> usize {
+    std::fs::read_dir(j.t.config.data_dir.join("scratch/pgdata/base"))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().chars().all(|c| c.is_ascii_digit())
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_verification_cancelled_mid_restore_leaves_nothing_behind() {
+    let j = TestJobs::start().await;
+    let scratch = scratch(&j);
+    // Enough rows for the restore to take a few seconds.
+    let mut conn = j.t.cluster.conn_target().connect().await.unwrap();
+    sqlx::query(
+        "INSERT INTO page_views (path, viewed_at)
+         SELECT '/p/' || g, now() FROM generate_series(1, 2000000) g",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (_, record) = backup(&j).await;
+
+    let job = start_verification(
+        &j.runner,
+        &j.catalog,
+        &Arc::new(j.t.config.clone()),
+        &scratch,
+        "demo",
+        &record.backup.id,
+        &admin(),
+    )
+    .await
+    .unwrap();
+    // Cancelled once pg_restore is at work.
+    let mut restoring = false;
+    for _ in 0..600 {
+        let events = j.t.store.events_after(&job.id, 0).await.unwrap();
+        restoring = events.iter().any(|e| {
+            matches!(&e.body, EventBody::Progress { progress } if progress.phase == "restoring")
+        });
+        if restoring {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(restoring, "the verification reached its restore");
+    j.runner.cancel(&job.id).await.unwrap();
+    let ended = j.finished(&job.id).await;
+    assert!(
+        matches!(ended.status, JobStatus::Cancelled { .. }),
+        "{:?}",
+        ended.status
+    );
+    let v =
+        j.t.store
+            .verifications_of_backup(&record.backup.id)
+            .await
+            .unwrap();
+    assert_eq!(v[0].outcome, VerificationOutcome::Cancelled);
+    nothing_left(&j);
+    assert_eq!(
+        scratch_databases(&j),
+        3,
+        "only template0, template1 and postgres are left"
+    );
+
+    // And the scratch instance serves the next verification as before.
+    let (job, v) = verify(&j, &scratch, &record).await;
+    assert!(
+        matches!(job.status, JobStatus::Succeeded { .. }),
+        "{:?}",
+        job.summary
+    );
+    let views = v
+        .evidence
+        .tables
+        .iter()
+        .find(|t| t.table == "public.page_views")
+        .unwrap();
+    assert_eq!(views.found, Some(2_005_000));
+    assert_eq!(scratch_databases(&j), 3);
     j.t.stop().await;
 }
