@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 pub use tidemark_types::{
     Backup, BackupDetail, BackupMethod, BackupStatus, Database, DatabaseStatus, Evidence, Features,
     Firewall, FirewallRule, FirewallRuleKind, Hosting, JobKind, JobState, ManagedRange, PitrWindow,
-    Progress, ProviderKind, SafetyCopy, Schedule, TableCheck, Verification, VerificationOutcome,
+    Progress, ProviderKind, SafetyCopy, Schedule, TableCheck, Verification, VerificationMode,
+    VerificationOutcome,
 };
 
 /// A job as the API and the job page show it.

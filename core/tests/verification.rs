@@ -16,7 +16,7 @@ use tidemark_core::testing::{TestJobs, admin};
 use tidemark_core::work::backup::{backups_dir, sha256_of, start_backup};
 use tidemark_core::work::verify::start_verification;
 use tidemark_core::work::verify_sweep::{AUTO_VERIFIER, AutoVerifier};
-use tidemark_types::{TableCheck, Verification, VerificationOutcome};
+use tidemark_types::{TableCheck, Verification, VerificationMode, VerificationOutcome};
 
 async fn backup(j: &TestJobs) -> (Job, LogicalBackup) {
     let job = start_backup(
@@ -505,5 +505,51 @@ async fn a_verification_cancelled_mid_restore_leaves_nothing_behind() {
         .unwrap();
     assert_eq!(views.found, Some(2_005_000));
     assert_eq!(scratch_databases(&j), 3);
+    j.t.stop().await;
+}
+
+#[tokio::test]
+async fn each_database_s_setting_says_when_its_backups_are_verified() {
+    let j = TestJobs::start().await;
+    let auto = AutoVerifier {
+        runner: j.runner.clone(),
+        catalog: j.catalog.clone(),
+        config: Arc::new(j.t.config.clone()),
+        scratch: scratch(&j),
+    };
+    // Off: a new backup waits for someone to ask.
+    j.t.store
+        .save_verification_mode("demo", VerificationMode::Off)
+        .await
+        .unwrap();
+    let (_, record) = backup(&j).await;
+    assert!(auto.round().await.unwrap().is_empty());
+
+    // Daily: the newest backup, then not again until a day after the last verification began.
+    j.t.store
+        .save_verification_mode("demo", VerificationMode::Daily)
+        .await
+        .unwrap();
+    let started = auto.round().await.unwrap();
+    assert_eq!(started.len(), 1);
+    j.finished(&started[0].id).await;
+    assert!(auto.round().await.unwrap().is_empty(), "once a day");
+    let mut last = j.t.store.verifications("demo", 1).await.unwrap().remove(0);
+    last.started_at -= chrono::Duration::hours(25);
+    j.t.store.save_verification(&last).await.unwrap();
+    let again = auto.round().await.unwrap();
+    assert_eq!(again.len(), 1, "a day later, the same newest backup again");
+    j.finished(&again[0].id).await;
+    let history =
+        j.t.store
+            .verifications_of_backup(&record.backup.id)
+            .await
+            .unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(
+        history
+            .iter()
+            .all(|v| v.outcome == VerificationOutcome::Passed)
+    );
     j.t.stop().await;
 }

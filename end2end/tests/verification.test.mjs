@@ -135,3 +135,17 @@ test('a backup that is not there says so with a 404', async () => {
   await page.locator('[data-testid="backup-not-found"]').waitFor();
   await context.close();
 });
+
+test('the schedule form sets when backups are verified', async () => {
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const { page, errors } = await openHydrated(server, context, '/databases/demo');
+  const select = page.locator('[data-testid="schedule-verification"]');
+  assert.equal(await select.inputValue(), 'after_each');
+  await select.selectOption('off');
+  await page.getByRole('button', { name: 'Save schedule' }).click();
+  await page.getByRole('status').filter({ hasText: 'Schedule saved.' }).waitFor();
+  const schedule = await json('/api/v1/databases/demo/schedule');
+  assert.equal(schedule.verification, 'off');
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});

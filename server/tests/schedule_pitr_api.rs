@@ -63,6 +63,25 @@ async fn the_schedule_is_validated_saved_and_shows_its_next_run() {
         (json!(false), json!(5))
     );
 
+    // When backups are verified: after each one by default; a mode that does not exist is named.
+    assert_eq!(after["verification"], "after_each");
+    let (status, body) = put_schedule(&http, &base, json!({"verification": "weekly"})).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["field"], "verification");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("after_each, daily or off"),
+        "{body}"
+    );
+    let (status, body) = put_schedule(&http, &base, json!({"verification": "daily"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["verification"], "daily");
+    let read: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(read["verification"], "daily");
+    assert_eq!(read["hour"], 5, "the rest of the schedule is as it was");
+
     let res = http
         .get(format!("{base}/api/v1/databases/nope/schedule"))
         .send()

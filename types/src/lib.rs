@@ -20,4 +20,6 @@ pub use pitr::PitrWindow;
 pub use progress::Progress;
 pub use role::{Action, Role};
 pub use schedule::{DailySchedule, ProviderSchedule, Schedule};
-pub use verification::{BackupDetail, Evidence, TableCheck, Verification, VerificationOutcome};
+pub use verification::{
+    BackupDetail, Evidence, TableCheck, Verification, VerificationMode, VerificationOutcome,
+};

@@ -18,6 +18,9 @@ pub struct Schedule {
     pub last_run: Option<DateTime<Utc>>,
     /// Whether the provider (Scalingo) runs the schedule rather than Tidemark.
     pub kept_by_provider: bool,
+    /// When Tidemark proves the backups by test restores on its own.
+    #[serde(default)]
+    pub verification: crate::VerificationMode,
 }
 
 /// A daily backup schedule kept by the provider itself (Scalingo), hours in UTC.

@@ -32,6 +32,45 @@ impl VerificationOutcome {
     }
 }
 
+/// When Tidemark verifies a database's logical backups on its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationMode {
+    /// Each new backup, soon after it is made.
+    #[default]
+    AfterEach,
+    /// The newest backup, once a day.
+    Daily,
+    /// Only when someone asks.
+    Off,
+}
+
+impl VerificationMode {
+    pub const ALL: [VerificationMode; 3] = [Self::AfterEach, Self::Daily, Self::Off];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerificationMode::AfterEach => "after_each",
+            VerificationMode::Daily => "daily",
+            VerificationMode::Off => "off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s.trim())
+    }
+
+    /// How the pages say it: "after each backup".
+    pub fn label(self) -> &'static str {
+        match self {
+            VerificationMode::AfterEach => "after each backup",
+            VerificationMode::Daily => "once a day",
+            VerificationMode::Off => "only when asked",
+        }
+    }
+}
+
 /// One table: the rows the backup counted when it was made, and the rows the test restore has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -11,6 +11,7 @@ pub async fn save_schedule(
     id: String,
     enabled: Option<String>,
     hour: String,
+    verification: Option<String>,
 ) -> Result<(), AppError> {
     use tidemark_core::ops::schedule::{ScheduleChange, change};
     let (tm, who) = super::context::signed_in()?;
@@ -23,6 +24,7 @@ pub async fn save_schedule(
     let request = ScheduleChange {
         enabled: Some(enabled.is_some()),
         hour: Some(hour),
+        verification,
     };
     change(&tm, &who, &id, request).await?;
     Ok(())

@@ -7,6 +7,7 @@ use super::daily::{DailySchedule, ScheduleError, next_run, validate_hour};
 use crate::catalog::Catalog;
 use crate::provider::{Database, ProviderError};
 use crate::store::{Store, StoreError};
+use tidemark_types::VerificationMode;
 
 /// The schedule as it stands, the same noun the pages and the API speak.
 pub use tidemark_types::Schedule as ScheduleState;
@@ -70,6 +71,8 @@ pub async fn read(
             hours: own.hours,
             last_run: None,
             kept_by_provider: true,
+            // Tidemark proves its own logical backups; the provider's are not verified here.
+            verification: VerificationMode::Off,
         });
     }
     let record = store.schedule(&db.id, now).await?;
@@ -80,6 +83,7 @@ pub async fn read(
         next_run: next_run(&record.schedule, now),
         last_run: record.last_run,
         kept_by_provider: false,
+        verification: store.verification_mode(&db.id).await?.unwrap_or_default(),
     })
 }
 
@@ -90,11 +94,23 @@ pub async fn change(
     id: &str,
     enabled: Option<bool>,
     hour: Option<i64>,
+    verification: Option<VerificationMode>,
     now: DateTime<Utc>,
 ) -> Result<ScheduleState, ScheduleChangeError> {
     let hour = hour.map(validate_hour).transpose()?;
     let db = scheduled(catalog, id).await?;
     let current = read(catalog, store, &db.id, now).await?;
+    if let Some(mode) = verification {
+        if current.kept_by_provider && mode != VerificationMode::Off {
+            return Err(ScheduleChangeError::NotSupported(format!(
+                "{} is backed up by its provider; Tidemark verifies its own logical backups only.",
+                db.name
+            )));
+        }
+        if !current.kept_by_provider {
+            store.save_verification_mode(&db.id, mode).await?;
+        }
+    }
     let enabled = enabled.unwrap_or(current.enabled);
     if current.kept_by_provider {
         // Turning it on sends the hour, as Scalingo's own client does; off sends none.
@@ -112,7 +128,7 @@ pub async fn change(
         store.save_schedule(&db.id, schedule, now).await?;
     }
     let state = read(catalog, store, &db.id, now).await?;
-    tracing::info!(database = %db.id, enabled = state.enabled, hour = state.hour, "backup schedule changed");
+    tracing::info!(database = %db.id, enabled = state.enabled, hour = state.hour, verification = state.verification.as_str(), "backup schedule changed");
     Ok(state)
 }
 

@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::database::{Store, StoreError};
-use tidemark_types::{Verification, VerificationOutcome};
+use tidemark_types::{Verification, VerificationMode, VerificationOutcome};
 
 fn time(t: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(t)
@@ -39,7 +39,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO verifications (id, database, backup, started_at, finished_at, outcome, evidence)
              VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET finished_at = excluded.finished_at,
+             ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at,
+                                            finished_at = excluded.finished_at,
                                             outcome = excluded.outcome, evidence = excluded.evidence",
         )
         .bind(&v.id)
@@ -82,6 +83,39 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(from_row).collect()
+    }
+
+    /// When the database's backups are verified on their own; `None` when never set.
+    pub async fn verification_mode(
+        &self,
+        database: &str,
+    ) -> Result<Option<VerificationMode>, StoreError> {
+        let mode: Option<String> =
+            sqlx::query_scalar("SELECT mode FROM verification_modes WHERE database = ?")
+                .bind(database)
+                .fetch_optional(&self.pool)
+                .await?;
+        mode.map(|m| {
+            VerificationMode::parse(&m)
+                .ok_or_else(|| StoreError::Corrupt(format!("verification mode '{m}'")))
+        })
+        .transpose()
+    }
+
+    pub async fn save_verification_mode(
+        &self,
+        database: &str,
+        mode: VerificationMode,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO verification_modes (database, mode) VALUES (?, ?)
+             ON CONFLICT (database) DO UPDATE SET mode = excluded.mode",
+        )
+        .bind(database)
+        .bind(mode.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Verifications left running by a server that stopped: failed, saying so.

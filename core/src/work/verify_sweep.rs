@@ -1,5 +1,6 @@
-//! Verifies each new logical backup of Tidemark's own databases soon after it is made: every few
-//! seconds, a database whose newest finished backup has no verification gets one.
+//! Verifies the logical backups of Tidemark's own databases on their own, as each database's
+//! setting says: each new backup soon after it is made (the default), the newest once a day, or
+//! only when asked.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,8 @@ use crate::config::Config;
 use crate::jobs::{Job, JobRunner};
 use crate::provider::local::scratch::ScratchInstance;
 use crate::provider::{BackupStatus, ProviderKind};
-use tidemark_types::{Evidence, Verification, VerificationOutcome};
+use chrono::{TimeDelta, Utc};
+use tidemark_types::{Evidence, Verification, VerificationMode, VerificationOutcome};
 
 /// The name verifications started on their own are recorded under.
 pub const AUTO_VERIFIER: &str = "verifier";
@@ -55,11 +57,21 @@ impl AutoVerifier {
                 .into_iter()
                 .find(|b| b.backup.status == BackupStatus::Done);
             let Some(newest) = newest else { continue };
-            if !store
-                .verifications_of_backup(&newest.backup.id)
-                .await?
-                .is_empty()
-            {
+            let due = match store.verification_mode(&db.id).await?.unwrap_or_default() {
+                VerificationMode::Off => false,
+                // Each backup once: the newest, unless it has been (or is being) verified.
+                VerificationMode::AfterEach => store
+                    .verifications_of_backup(&newest.backup.id)
+                    .await?
+                    .is_empty(),
+                // The newest backup again, a day after the database's last verification began.
+                VerificationMode::Daily => store
+                    .verifications(&db.id, 1)
+                    .await?
+                    .first()
+                    .is_none_or(|v| Utc::now() - v.started_at >= TimeDelta::days(1)),
+            };
+            if !due {
                 continue;
             }
             let job = start_verification(
@@ -81,7 +93,7 @@ impl AutoVerifier {
                     // Said once, where the backup's verifications are read, rather than tried
                     // again every few seconds.
                     tracing::warn!(database = %db.id, backup = %newest.backup.id, error = %e, "cannot verify a new backup");
-                    let now = chrono::Utc::now();
+                    let now = Utc::now();
                     store
                         .save_verification(&Verification {
                             id: format!("refused-{}", newest.backup.id),

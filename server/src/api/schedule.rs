@@ -19,6 +19,8 @@ pub(super) struct ScheduleBody {
     pub enabled: Option<bool>,
     /// The hour of the day in UTC, 0 to 23.
     pub hour: Option<i64>,
+    /// When backups are verified on their own: `after_each`, `daily` or `off`.
+    pub verification: Option<String>,
 }
 
 /// The daily backup schedule and its next run.
@@ -37,13 +39,13 @@ pub(super) async fn get(
     ))
 }
 
-/// Turns the daily backup on or off, or moves its hour (UTC).
+/// Turns the daily backup on or off, moves its hour (UTC), or changes when backups are verified.
 #[utoipa::path(put, path = "/api/v1/databases/{db}/schedule", tag = "backups",
     params(("db" = String, Path, description = "The database's id")),
     request_body = ScheduleBody,
     responses((status = 200, description = "The new schedule", body = Schedule),
               (status = 404, description = "No such database", body = ErrorBody),
-              (status = 422, description = "An invalid hour, or no schedule here", body = ErrorBody)))]
+              (status = 422, description = "An invalid hour or verification, or no schedule here", body = ErrorBody)))]
 pub(super) async fn put(
     State(state): State<AppState>,
     actor: Actor,
@@ -54,6 +56,7 @@ pub(super) async fn put(
     let change = ScheduleChange {
         enabled: body.enabled,
         hour: body.hour,
+        verification: body.verification,
     };
     Ok(Json(
         ops::schedule::change(&state.tm, &actor.caller(), &db, change).await?,

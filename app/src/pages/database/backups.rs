@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::format;
 use crate::model::{
-    Backup, BackupMethod, BackupStatus, Schedule, Verification, VerificationOutcome,
+    Backup, BackupMethod, BackupStatus, Schedule, Verification, VerificationMode,
+    VerificationOutcome,
 };
 use crate::pages::proof::{ProofBadge, latest_by_backup, newest_verified, restores_in};
 use crate::server_fns::{SaveSchedule, TriggerBackup, VerifyBackup};
@@ -81,6 +82,19 @@ pub(super) fn ScheduleForm(
                     " UTC"
                 </label>
                 <span class="muted small" data-testid="schedule-local" aria-live="polite">{echo}</span>
+                {(!schedule.kept_by_provider).then(|| {
+                    let current = schedule.verification;
+                    let modes = VerificationMode::ALL
+                        .into_iter()
+                        .map(|m| view! { <option value=m.as_str() selected=m == current>{m.label()}</option> })
+                        .collect_view();
+                    view! {
+                        <label>
+                            "Verify backups "
+                            <select name="verification" data-testid="schedule-verification">{modes}</select>
+                        </label>
+                    }
+                })}
                 <button class="button" type="submit" disabled=move || saved.pending().get()>"Save schedule"</button>
             </ActionForm>
             {move || matches!(saved.value().get(), Some(Ok(()))).then(|| view! { <p class="ok-text" role="status">"Schedule saved."</p> })}
