@@ -133,6 +133,8 @@ test('the Backups tab works from the keyboard, with a visible focus ring', async
   const picked = Number(await hour.inputValue());
   assert.equal(picked, (before + 1) % 24);
   await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'schedule-verification');
+  await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Save schedule');
   await page.keyboard.press('Enter');
   await page.getByText('Schedule saved.').waitFor();

@@ -149,3 +149,17 @@ test('the schedule form sets when backups are verified', async () => {
   assert.deepEqual(errors, [], 'no script errors');
   await context.close();
 });
+
+test('the restore form offers this database\'s own dumps first, the newest chosen', async () => {
+  const job = await json('/api/v1/databases/demo/dumps', { method: 'POST' });
+  await until(() => json(`/api/v1/jobs/${job.id}`), (j) => j.state === 'succeeded', 60_000, 'the dump');
+  const context = await server.context(chrome.browser, { viewport: DESKTOP });
+  const { page, errors } = await openHydrated(server, context, '/databases/demo');
+  const own = page.locator('[data-testid="own-dumps"]');
+  await own.waitFor({ state: 'attached' });
+  assert.equal(await own.getAttribute('label'), 'This database');
+  assert.equal(await page.locator('[data-testid="restore-source"]').inputValue(), job.id);
+  assert.equal(await page.locator('[data-testid="other-dumps"]').count(), 0, 'no other database has dumps here');
+  assert.deepEqual(errors, [], 'no script errors');
+  await context.close();
+});

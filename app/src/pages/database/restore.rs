@@ -50,12 +50,13 @@ pub(super) fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -
     // differ between the server's page and the browser's first pass, which hydration never mends.
     let dump_choice = RwSignal::new(None::<String>);
     let first_dump = RwSignal::new(None::<String>);
+    let own = database.clone();
     Effect::new(move |_| {
-        let first = dumps
-            .get()
-            .and_then(Result::ok)
-            .and_then(|list| list.into_iter().find(|j| j.artifact.is_some()))
-            .map(|j| j.id);
+        // This database's newest dump, else the newest of another.
+        let first = dumps.get().and_then(Result::ok).and_then(|list| {
+            let (mine, others) = own_first(list, &own);
+            mine.into_iter().chain(others).next().map(|j| j.id)
+        });
         first_dump.set(first);
     });
     let staged = RwSignal::new(None::<Result<StagedDump, String>>);
@@ -93,7 +94,7 @@ pub(super) fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -
     });
     let in_place = move || target.get() == "in_place";
     let (dump_id, restore_id) = (database.clone(), database.clone());
-    let (backup_db, file_db) = (database.clone(), database);
+    let (backup_db, file_db, choice_db) = (database.clone(), database.clone(), database);
     let typed_ok = {
         let name = name.clone();
         move || !in_place() || typed.get() == name
@@ -129,7 +130,7 @@ pub(super) fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -
                     // Always rendered, hidden when another source is chosen: the server then renders
                     // the list's Suspense in one pass with the rest of the tab.
                     <div hidden=move || from.get() != "dump">
-                        <DumpChoice dumps chosen=dump_choice/>
+                        <DumpChoice database=choice_db.clone() dumps chosen=dump_choice/>
                     </div>
                     {(!logical.is_empty()).then(|| view! {
                         <label class="check">
@@ -197,34 +198,53 @@ pub(super) fn DumpsBlock(database: String, name: String, backups: Vec<Backup>) -
 /// The finished dumps to restore from, the first one selected.
 #[component]
 pub(super) fn DumpChoice(
+    database: String,
     dumps: Resource<Result<Vec<crate::model::Job>, AppError>>,
     chosen: RwSignal<Option<String>>,
 ) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <span class="muted">"Loading dumps…"</span> }>
-            {move || Suspend::new(async move {
-                let list = dumps.await.unwrap_or_default();
-                let list: Vec<_> = list.into_iter().filter(|j| j.artifact.is_some()).collect();
-                if list.is_empty() {
-                    return view! { <p class="muted small" data-testid="no-dumps">"No finished dump yet: start one above, or restore a backup or a file."</p> }.into_any();
-                }
-                let options = list
-                    .into_iter()
-                    .map(|j| {
+            {move || {
+                let database = database.clone();
+                Suspend::new(async move {
+                    let list = dumps.await.unwrap_or_default();
+                    let (mine, others) = own_first(list, &database);
+                    if mine.is_empty() && others.is_empty() {
+                        return view! { <p class="muted small" data-testid="no-dumps">"No finished dump yet: start one above, or restore a backup or a file."</p> }.into_any();
+                    }
+                    let option = |j: crate::model::Job| {
                         let size = j.artifact.as_ref().map(|a| format::size(a.size_bytes)).unwrap_or_default();
                         let label = format!("{} · {} · {}", j.database, format::utc(&j.queued_at), size);
                         view! { <option value=j.id.clone()>{label}</option> }
-                    })
-                    .collect_view();
-                view! {
-                    <select id="restore-source" aria-label="Dump to restore" required data-testid="restore-source"
-                        on:change=move |ev| chosen.set(Some(event_target_value(&ev)))>
-                        {options}
-                    </select>
-                }.into_any()
-            })}
+                    };
+                    let mine = (!mine.is_empty()).then(|| {
+                        let options = mine.into_iter().map(option).collect_view();
+                        view! { <optgroup label="This database" data-testid="own-dumps">{options}</optgroup> }
+                    });
+                    let others = (!others.is_empty()).then(|| {
+                        let options = others.into_iter().map(option).collect_view();
+                        view! { <optgroup label="Other databases" data-testid="other-dumps">{options}</optgroup> }
+                    });
+                    view! {
+                        <select id="restore-source" aria-label="Dump to restore" required data-testid="restore-source"
+                            on:change=move |ev| chosen.set(Some(event_target_value(&ev)))>
+                            {mine}{others}
+                        </select>
+                    }.into_any()
+                })
+            }}
         </Suspense>
     }
+}
+
+/// Finished dumps with a file, this database's first, then the others', each newest first.
+fn own_first(
+    list: Vec<crate::model::Job>,
+    database: &str,
+) -> (Vec<crate::model::Job>, Vec<crate::model::Job>) {
+    list.into_iter()
+        .filter(|j| j.artifact.is_some())
+        .partition(|j| j.database == database)
 }
 
 /// A logical backup to restore: made ready on the server (its dump taken out of the archive)
@@ -363,5 +383,45 @@ pub(super) fn StagedStatus(staged: RwSignal<Option<Result<StagedDump, String>>>)
             }
             Err(message) => view! { <p class="notice notice-error" role="alert" data-testid="restore-staged-error">{message}</p> }.into_any(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Job, JobArtifact, JobKind, JobState};
+
+    fn dump(id: &str, database: &str, with_file: bool) -> Job {
+        Job {
+            id: id.into(),
+            kind: JobKind::Dump,
+            database: database.into(),
+            started_by: "admin".into(),
+            params: serde_json::json!({}),
+            state: JobState::Succeeded,
+            queued_at: chrono::Utc::now(),
+            started_at: None,
+            finished_at: None,
+            summary: None,
+            artifact: with_file.then(|| JobArtifact {
+                file_name: format!("{id}.dump"),
+                size_bytes: 1,
+                download_url: format!("/api/v1/jobs/{id}/artifact"),
+            }),
+        }
+    }
+
+    #[test]
+    fn this_database_s_dumps_come_first_and_dumps_without_a_file_not_at_all() {
+        let list = vec![
+            dump("j3", "orders", true),
+            dump("j2", "demo", true),
+            dump("j1", "demo", false),
+            dump("j0", "orders", true),
+        ];
+        let (mine, others) = own_first(list, "demo");
+        let ids = |v: &[Job]| v.iter().map(|j| j.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&mine), ["j2"]);
+        assert_eq!(ids(&others), ["j3", "j0"]);
     }
 }
