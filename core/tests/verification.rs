@@ -553,3 +553,45 @@ async fn each_database_s_setting_says_when_its_backups_are_verified() {
     );
     j.t.stop().await;
 }
+
+#[tokio::test]
+async fn a_backup_counted_by_no_one_is_flagged_when_a_table_lost_half_its_rows() {
+    let j = TestJobs::start().await;
+    let scratch = scratch(&j);
+    let (_, first) = backup(&j).await;
+    let (_, v) = verify(&j, &scratch, &first).await;
+    assert_eq!(v.outcome, VerificationOutcome::Passed);
+
+    let mut conn = j.t.cluster.conn_target().connect().await.unwrap();
+    sqlx::query("DELETE FROM page_views WHERE id > 1000")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, mut second) = backup(&j).await;
+    // As a provider's backup: no counts taken when it was made.
+    second.row_counts = None;
+    j.t.store.save_logical_backup(&second).await.unwrap();
+    let (job, v) = verify(&j, &scratch, &second).await;
+    assert_eq!(
+        v.outcome,
+        VerificationOutcome::Passed,
+        "a flag is not a failure"
+    );
+    assert_eq!(
+        v.evidence.flags,
+        [format!(
+            "public.page_views has 1000 rows, less than half the 5000 of the previous verified backup ({}).",
+            first.backup.id
+        )]
+    );
+    assert!(
+        job.summary
+            .as_deref()
+            .unwrap()
+            .contains("shrank by more than half"),
+        "{:?}",
+        job.summary
+    );
+    j.t.stop().await;
+}

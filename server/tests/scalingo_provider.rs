@@ -275,6 +275,60 @@ async fn the_backups_tab_runs_on_scalingo_through_the_real_binary() {
     assert_eq!(orders, 500, "the shop's rows are in the local copy");
     drop(conn);
 
+    // A Scalingo backup verified on demand: streamed from Scalingo, restored on the scratch
+    // instance, its rows recorded (Scalingo counts none to compare with).
+    let (_, backups) = json_of(get("/api/v1/databases/shop-osc-fr1/backups").await.unwrap()).await;
+    let logical = backups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| {
+            b["status"] == "done" && matches!(b["method"].as_str(), Some("manual" | "periodic"))
+        })
+        .expect("a finished logical backup")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, job) = json_of(
+        http.post(format!(
+            "{base}/api/v1/databases/shop-osc-fr1/backups/{logical}/verifications"
+        ))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 202, "{job}");
+    let job = finished(&http, &base, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let (_, verifications) = json_of(
+        get("/api/v1/databases/shop-osc-fr1/verifications")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let v = &verifications[0];
+    assert_eq!(v["backup"], logical.as_str());
+    assert_eq!(v["outcome"], "passed", "{v}");
+    assert_eq!(v["evidence"]["checksum_matches"], Value::Null);
+    let orders = v["evidence"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "public.orders")
+        .expect("the orders table is counted");
+    assert_eq!(orders["found"], 500);
+    assert_eq!(orders["expected"], Value::Null);
+    let (status, detail) = json_of(
+        get(&format!("/api/v1/databases/shop-osc-fr1/backups/{logical}"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["sha256"], Value::Null);
+    assert_eq!(detail["verifications"][0]["outcome"], "passed");
+
     // PITR: refused outside the window, then run and followed.
     let (_, window) = json_of(get("/api/v1/databases/shop-osc-fr1/pitr").await.unwrap()).await;
     assert_eq!(window["available"], true, "{window}");

@@ -107,6 +107,10 @@ pub struct Evidence {
     pub amcheck: Option<String>,
     /// The first thing that failed, named; absent when all passed.
     pub failure: Option<String>,
+    /// What deserves a look without failing the verification, such as a table that lost more
+    /// than half its rows since the previous verified backup (for backups counted by no one).
+    #[serde(default)]
+    pub flags: Vec<String>,
 }
 
 /// A verification of one backup.

@@ -176,6 +176,14 @@ fn VerificationView(v: Verification) -> impl IntoView {
     let failure = e.failure.clone().map(|f| {
         view! { <p class="notice notice-error" data-testid="verification-failure">{f}</p> }
     });
+    let flags = (!e.flags.is_empty()).then(|| {
+        let items = e
+            .flags
+            .iter()
+            .map(|f| view! { <li>{f.clone()}</li> })
+            .collect_view();
+        view! { <ul class="notice notice-warn" data-testid="verification-flags">{items}</ul> }
+    });
     view! {
         <article class="verification" data-testid="verification" data-outcome=v.outcome.as_str()>
             <header class="verification-head">
@@ -185,6 +193,7 @@ fn VerificationView(v: Verification) -> impl IntoView {
                 <a class="small" href=format!("/jobs/{}", v.id)>"Its job"</a>
             </header>
             {failure}
+            {flags}
             <dl class="facts">
                 <dt>"Checksum"</dt><dd>{checksum}</dd>
                 <dt>"Restore"</dt><dd>{e.restore.clone().unwrap_or_else(|| "not reached".into())}</dd>

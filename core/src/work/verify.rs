@@ -26,7 +26,7 @@ use crate::pgtools::runner::run as run_tool;
 use crate::pgtools::snapshot::count_rows;
 use crate::pgtools::streaming::{Output, Streaming};
 use crate::provider::local::scratch::{SCRATCH_PREFIX, ScratchInstance, ScratchSession};
-use crate::provider::{BackupStatus, ProviderKind};
+use crate::provider::{BackupMethod, BackupStatus, ProviderKind};
 use crate::store::{LogicalBackup, Store};
 use tidemark_types::{Evidence, RowCounts, TableCheck, Verification, VerificationOutcome};
 
@@ -38,7 +38,8 @@ struct VerifyPlan {
     store: Store,
     scratch: Arc<ScratchInstance>,
     record: LogicalBackup,
-    archive: PathBuf,
+    /// The archive on this server; `None` for a provider's backup, streamed from the provider.
+    archive: Option<PathBuf>,
 }
 
 /// Starts a verification of one of the database's logical backups as a job.
@@ -52,27 +53,54 @@ pub async fn start_verification(
     actor: &Principal,
 ) -> Result<Job, StartDumpError> {
     let db = catalog.database(database).await?;
-    if db.provider == ProviderKind::Scalingo {
-        return Err(StartDumpError::NotSupported(format!(
-            "{} is backed up by Scalingo; Tidemark verifies its own logical backups only.",
-            db.name
-        )));
-    }
     let store = runner.store().clone();
-    let record = store
-        .logical_backups(&db.id)
-        .await
-        .map_err(|e| StartDumpError::NotSupported(e.to_string()))?
-        .into_iter()
-        .find(|b| b.backup.id == backup && b.backup.status == BackupStatus::Done)
-        .ok_or_else(|| {
-            StartDumpError::NotFound(format!(
-                "{} has no finished logical backup with the id '{backup}' to verify.",
-                db.name
-            ))
-        })?;
-    let archive = backups_dir(config, &db.id).join(&record.file_name);
-    check_space(config, &archive)?;
+    let not_found = || {
+        StartDumpError::NotFound(format!(
+            "{} has no finished logical backup with the id '{backup}' to verify.",
+            db.name
+        ))
+    };
+    let (record, archive) = if db.provider == ProviderKind::Scalingo {
+        // Scalingo keeps the archive and records neither checksum nor counts: it is streamed
+        // from Scalingo, and its rows are compared with the previous verified backup's.
+        let found = catalog
+            .backups(&db.id)
+            .await?
+            .into_iter()
+            .find(|b| {
+                b.id == backup
+                    && b.status == BackupStatus::Done
+                    && matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic)
+            })
+            .ok_or_else(not_found)?;
+        let record = LogicalBackup {
+            database: db.id.clone(),
+            file_name: format!("Scalingo backup {}", found.id),
+            sha256: None,
+            row_counts: None,
+            backup: found,
+        };
+        (record, None)
+    } else {
+        let record = store
+            .logical_backups(&db.id)
+            .await
+            .map_err(|e| StartDumpError::NotSupported(e.to_string()))?
+            .into_iter()
+            .find(|b| b.backup.id == backup && b.backup.status == BackupStatus::Done)
+            .ok_or_else(not_found)?;
+        let archive = backups_dir(config, &db.id).join(&record.file_name);
+        (record, Some(archive))
+    };
+    let size = match &archive {
+        Some(path) => std::fs::metadata(path)
+            .map_err(|_| {
+                StartDumpError::NotFound(format!("The archive {} is missing.", path.display()))
+            })?
+            .len(),
+        None => record.backup.size_bytes.unwrap_or_default(),
+    };
+    check_space(config, size)?;
     let plan = VerifyPlan {
         config: config.clone(),
         catalog: catalog.clone(),
@@ -108,17 +136,11 @@ pub async fn start_verification(
     Ok(job)
 }
 
-/// Space a test restore takes, against what the data directory has free: the dump taken out of
-/// the archive, and the restored database with its indexes, about three times the dump.
-fn check_space(config: &Config, archive: &Path) -> Result<(), StartDumpError> {
-    let Ok(meta) = std::fs::metadata(archive) else {
-        return Err(StartDumpError::NotFound(format!(
-            "The archive {} is missing.",
-            archive.display()
-        )));
-    };
+/// Space a test restore of an archive of `size` bytes takes, against what the data directory has
+/// free: the dump taken out of the archive, and the restored database with its indexes.
+fn check_space(config: &Config, size: u64) -> Result<(), StartDumpError> {
     // A gzip'd dump grows about fourfold when taken out; then restored, about threefold again.
-    let needed = meta.len().saturating_mul(12);
+    let needed = size.saturating_mul(12);
     let free = super::upload::free_space(&config.data_dir).unwrap_or(u64::MAX);
     if free < needed {
         return Err(StartDumpError::NoSpace(format!(
@@ -170,9 +192,14 @@ async fn run(ctx: JobContext, plan: VerifyPlan) -> anyhow::Result<WorkOutcome> {
 fn passed_summary(record: &LogicalBackup, e: &Evidence) -> String {
     let rows: u64 = e.tables.iter().filter_map(|t| t.found).sum();
     let counts = if e.tables.iter().all(|t| t.expected.is_some()) {
-        "every count equal to the backup's"
+        "every count equal to the backup's".to_string()
+    } else if e.flags.is_empty() {
+        "no counts were recorded when it was made".to_string()
     } else {
-        "no counts were recorded when it was made"
+        format!(
+            "{} table(s) shrank by more than half since the previous verified backup",
+            e.flags.len()
+        )
     };
     format!(
         "{} restores: {} tables, {rows} rows, {counts}; restored in {:.1} s; pg_amcheck found no corruption.",
@@ -189,19 +216,21 @@ async fn verify(
     plan: &VerifyPlan,
     evidence: &mut Evidence,
 ) -> anyhow::Result<bool> {
-    ctx.progress.phase("checking the archive", "", None).await?;
-    let path = plan.archive.clone();
-    let sha256 = tokio::task::spawn_blocking(move || sha256_of(&path))
-        .await
-        .context("the checksum task failed")?
-        .with_context(|| format!("cannot read the archive {}", plan.archive.display()))?;
-    evidence.sha256 = Some(sha256.clone());
-    if let Some(recorded) = &plan.record.sha256 {
-        evidence.checksum_matches = Some(*recorded == sha256);
-        if *recorded != sha256 {
-            anyhow::bail!(
-                "The archive's SHA-256 is {sha256}, not the {recorded} recorded when the backup was made: the file has changed since."
-            );
+    if let Some(archive) = &plan.archive {
+        ctx.progress.phase("checking the archive", "", None).await?;
+        let path = archive.clone();
+        let sha256 = tokio::task::spawn_blocking(move || sha256_of(&path))
+            .await
+            .context("the checksum task failed")?
+            .with_context(|| format!("cannot read the archive {}", archive.display()))?;
+        evidence.sha256 = Some(sha256.clone());
+        if let Some(recorded) = &plan.record.sha256 {
+            evidence.checksum_matches = Some(*recorded == sha256);
+            if *recorded != sha256 {
+                anyhow::bail!(
+                    "The archive's SHA-256 is {sha256}, not the {recorded} recorded when the backup was made: the file has changed since."
+                );
+            }
         }
     }
     if ctx.cancel.is_cancelled() {
@@ -327,6 +356,12 @@ async fn restore_and_check(
     let found = count_rows(&mut conn).await?;
     let _ = conn.close().await;
     evidence.tables = compare(plan.record.row_counts.as_ref(), &found);
+    if plan.record.row_counts.is_none() {
+        evidence.flags = shrunk_since_last(&plan.store, &plan.record, &found).await?;
+        for flag in &evidence.flags {
+            ctx.progress.log(flag).await?;
+        }
+    }
     if let Some(off) = evidence
         .tables
         .iter()
@@ -390,6 +425,38 @@ fn compare(expected: Option<&RowCounts>, found: &RowCounts) -> Vec<TableCheck> {
             found: found.get(table).copied(),
         })
         .collect()
+}
+
+/// Tables with less than half the rows they had in the database's previous verified backup: the
+/// check for backups whose rows no one counted when they were made.
+async fn shrunk_since_last(
+    store: &Store,
+    record: &LogicalBackup,
+    found: &RowCounts,
+) -> anyhow::Result<Vec<String>> {
+    let previous = store
+        .verifications(&record.database, 200)
+        .await?
+        .into_iter()
+        .find(|v| v.outcome == VerificationOutcome::Passed && v.backup != record.backup.id);
+    let Some(previous) = previous else {
+        return Ok(Vec::new());
+    };
+    Ok(previous
+        .evidence
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let before = t.found.filter(|n| *n > 0)?;
+            let now = found.get(&t.table).copied().unwrap_or(0);
+            (now.saturating_mul(2) < before).then(|| {
+                format!(
+                    "{} has {now} rows, less than half the {before} of the previous verified backup ({}).",
+                    t.table, previous.backup
+                )
+            })
+        })
+        .collect())
 }
 
 /// A table whose rows differ, in a sentence.

@@ -13,7 +13,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::jobs::{Job, JobRunner};
 use crate::provider::local::scratch::ScratchInstance;
-use crate::provider::{BackupStatus, ProviderKind};
+use crate::provider::{BackupMethod, BackupStatus, ProviderKind};
 use chrono::{TimeDelta, Utc};
 use tidemark_types::{Evidence, Verification, VerificationMode, VerificationOutcome};
 
@@ -47,23 +47,36 @@ impl AutoVerifier {
         let store = self.runner.store();
         let mut started = Vec::new();
         for db in self.catalog.databases().await? {
-            // Scalingo keeps its own backups; they are verified on demand.
-            if db.provider == ProviderKind::Scalingo {
-                continue;
-            }
-            let newest = store
-                .logical_backups(&db.id)
-                .await?
-                .into_iter()
-                .find(|b| b.backup.status == BackupStatus::Done);
+            // Scalingo's backups are verified when someone asks (each is streamed from Scalingo).
+            let (newest, default) = if db.provider == ProviderKind::Scalingo {
+                let newest = self
+                    .catalog
+                    .backups(&db.id)
+                    .await?
+                    .into_iter()
+                    .filter(|b| {
+                        b.status == BackupStatus::Done
+                            && matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic)
+                    })
+                    .max_by_key(|b| b.created_at);
+                (newest, VerificationMode::Off)
+            } else {
+                let newest = store
+                    .logical_backups(&db.id)
+                    .await?
+                    .into_iter()
+                    .find(|b| b.backup.status == BackupStatus::Done)
+                    .map(|b| b.backup);
+                (newest, VerificationMode::AfterEach)
+            };
             let Some(newest) = newest else { continue };
-            let due = match store.verification_mode(&db.id).await?.unwrap_or_default() {
+            let mode = store.verification_mode(&db.id).await?.unwrap_or(default);
+            let due = match mode {
                 VerificationMode::Off => false,
                 // Each backup once: the newest, unless it has been (or is being) verified.
-                VerificationMode::AfterEach => store
-                    .verifications_of_backup(&newest.backup.id)
-                    .await?
-                    .is_empty(),
+                VerificationMode::AfterEach => {
+                    store.verifications_of_backup(&newest.id).await?.is_empty()
+                }
                 // The newest backup again, a day after the database's last verification began.
                 VerificationMode::Daily => store
                     .verifications(&db.id, 1)
@@ -80,25 +93,25 @@ impl AutoVerifier {
                 &self.config,
                 &self.scratch,
                 &db.id,
-                &newest.backup.id,
+                &newest.id,
                 &Principal::system(AUTO_VERIFIER),
             )
             .await;
             match job {
                 Ok(job) => {
-                    tracing::info!(database = %db.id, backup = %newest.backup.id, job = %job.id, "verifying a new backup");
+                    tracing::info!(database = %db.id, backup = %newest.id, job = %job.id, "verifying a new backup");
                     started.push(job);
                 }
                 Err(e) => {
                     // Said once, where the backup's verifications are read, rather than tried
                     // again every few seconds.
-                    tracing::warn!(database = %db.id, backup = %newest.backup.id, error = %e, "cannot verify a new backup");
+                    tracing::warn!(database = %db.id, backup = %newest.id, error = %e, "cannot verify a new backup");
                     let now = Utc::now();
                     store
                         .save_verification(&Verification {
-                            id: format!("refused-{}", newest.backup.id),
+                            id: format!("refused-{}", newest.id),
                             database: db.id.clone(),
-                            backup: newest.backup.id.clone(),
+                            backup: newest.id.clone(),
                             started_at: now,
                             finished_at: Some(now),
                             outcome: VerificationOutcome::Failed,
