@@ -214,6 +214,15 @@ async fn verify(
     (job, v)
 }
 
+fn auto_verifier(j: &TestJobs) -> AutoVerifier {
+    AutoVerifier {
+        runner: j.runner.clone(),
+        catalog: j.catalog.clone(),
+        config: Arc::new(j.t.config.clone()),
+        scratch: scratch(j),
+    }
+}
+
 /// Nothing of a verification is left: the scratch instance is stopped and no dump lingers.
 fn nothing_left(j: &TestJobs) {
     let scratch = j.t.config.data_dir.join("scratch/pgdata/postmaster.pid");
@@ -340,12 +349,7 @@ async fn a_verification_restores_the_backup_and_shows_its_evidence_or_what_faile
 #[tokio::test]
 async fn each_new_backup_is_verified_once_without_being_asked() {
     let j = TestJobs::start().await;
-    let auto = AutoVerifier {
-        runner: j.runner.clone(),
-        catalog: j.catalog.clone(),
-        config: Arc::new(j.t.config.clone()),
-        scratch: scratch(&j),
-    };
+    let auto = auto_verifier(&j);
     assert!(auto.round().await.unwrap().is_empty(), "no backup yet");
     let (_, first) = backup(&j).await;
     let started = auto.round().await.unwrap();
@@ -511,12 +515,7 @@ async fn a_verification_cancelled_mid_restore_leaves_nothing_behind() {
 #[tokio::test]
 async fn each_database_s_setting_says_when_its_backups_are_verified() {
     let j = TestJobs::start().await;
-    let auto = AutoVerifier {
-        runner: j.runner.clone(),
-        catalog: j.catalog.clone(),
-        config: Arc::new(j.t.config.clone()),
-        scratch: scratch(&j),
-    };
+    let auto = auto_verifier(&j);
     // Off: a new backup waits for someone to ask.
     j.t.store
         .save_verification_mode("demo", VerificationMode::Off)

@@ -90,6 +90,24 @@ pub(super) fn owned_file(
     Ok(())
 }
 
+/// Writes Tidemark's settings to `tidemark.conf` in `pgdata`, included last by postgresql.conf so
+/// that they win.
+pub(super) fn write_tidemark_conf(
+    pgdata: &Path,
+    settings: &str,
+    run_as: Option<&RunAs>,
+) -> Result<(), ClusterError> {
+    owned_file(&pgdata.join("tidemark.conf"), settings, 0o600, run_as)?;
+    let main_conf = pgdata.join("postgresql.conf");
+    let text = std::fs::read_to_string(&main_conf).map_err(io_err(&main_conf))?;
+    let include = "include_if_exists = 'tidemark.conf'";
+    if !text.contains(include) {
+        let updated = format!("{text}\n# Tidemark's settings come last and win.\n{include}\n");
+        owned_file(&main_conf, &updated, 0o600, run_as)?;
+    }
+    Ok(())
+}
+
 /// The cluster's user must be able to walk down to its directory.
 pub(super) fn check_reachable(dir: &Path, run_as: &RunAs) -> Result<(), ClusterError> {
     for ancestor in dir.ancestors().skip(1) {
@@ -267,19 +285,7 @@ impl ManagedCluster {
         let socket_dir = self.dir.join("run");
         let settings =
             pg_ctl::managed_settings(self.port, &socket_dir, &self.stanza.archive_command());
-        owned_file(
-            &self.paths.pgdata.join("tidemark.conf"),
-            &settings,
-            0o600,
-            run_as,
-        )?;
-        let main_conf = self.paths.pgdata.join("postgresql.conf");
-        let text = std::fs::read_to_string(&main_conf).map_err(io_err(&main_conf))?;
-        let include = "include_if_exists = 'tidemark.conf'";
-        if !text.contains(include) {
-            let updated = format!("{text}\n# Tidemark's settings come last and win.\n{include}\n");
-            owned_file(&main_conf, &updated, 0o600, run_as)?;
-        }
+        write_tidemark_conf(&self.paths.pgdata, &settings, run_as)?;
         let conf = pgbackrest::render_config(&StanzaSettings {
             stanza: &self.spec.name,
             repo_path: &self.dir.join("repo"),

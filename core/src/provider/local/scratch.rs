@@ -8,8 +8,8 @@ use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::cluster::{
-    ManagedCluster, check_reachable, free_port, generate_password, io_err, last_lines, owned_file,
-    private_dir,
+    ManagedCluster, check_reachable, free_port, generate_password, last_lines, owned_file,
+    private_dir, write_tidemark_conf,
 };
 use super::error::ClusterError;
 use crate::config::Config;
@@ -105,19 +105,7 @@ impl ScratchInstance {
              log_line_prefix = '%m [%p] '\n",
             socket = pg_ctl::conf_quote(&self.dir.join("run").display().to_string()),
         );
-        owned_file(
-            &self.paths.pgdata.join("tidemark.conf"),
-            &settings,
-            0o600,
-            run_as,
-        )?;
-        let main_conf = self.paths.pgdata.join("postgresql.conf");
-        let text = std::fs::read_to_string(&main_conf).map_err(io_err(&main_conf))?;
-        let include = "include_if_exists = 'tidemark.conf'";
-        if !text.contains(include) {
-            let updated = format!("{text}\n# Tidemark's settings come last and win.\n{include}\n");
-            owned_file(&main_conf, &updated, 0o600, run_as)?;
-        }
+        write_tidemark_conf(&self.paths.pgdata, &settings, run_as)?;
         self.start().await?;
         let session = ScratchSession {
             instance: self,
