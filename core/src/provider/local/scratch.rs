@@ -168,6 +168,14 @@ impl ScratchSession<'_> {
         )
     }
 
+    /// A connection to a scratch database as the superuser, for set-up only.
+    async fn admin(&self, database: &str) -> Result<sqlx::PgConnection, ClusterError> {
+        self.superuser(database)
+            .connect()
+            .await
+            .map_err(connect_error)
+    }
+
     /// Where a scratch database is, logged in as the verifier: restores and checks run so.
     pub fn verifier(&self, database: &str) -> ConnTarget {
         ConnTarget::new(
@@ -181,8 +189,7 @@ impl ScratchSession<'_> {
 
     /// The verifier role with a new password for this session, and nothing left from before.
     async fn prepare(&self) -> Result<(), ClusterError> {
-        let admin = self.superuser("postgres");
-        let mut conn = admin.connect().await.map_err(connect_error)?;
+        let mut conn = self.admin("postgres").await?;
         let leftovers: Vec<String> =
             sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
                 .bind(format!("{SCRATCH_PREFIX}%"))
@@ -220,11 +227,7 @@ impl ScratchSession<'_> {
 
     /// A new, empty scratch database owned by the verifier.
     pub async fn create_database(&self, name: &str) -> Result<(), ClusterError> {
-        let mut conn = self
-            .superuser("postgres")
-            .connect()
-            .await
-            .map_err(connect_error)?;
+        let mut conn = self.admin("postgres").await?;
         exec(
             &mut conn,
             &format!(
@@ -239,11 +242,7 @@ impl ScratchSession<'_> {
     /// amcheck in a schema of its own in `database`, usable by the verifier. Installed after the
     /// restore, so that nothing the archive holds can stand in for it.
     pub async fn install_amcheck(&self, database: &str) -> Result<(), ClusterError> {
-        let mut conn = self
-            .superuser(database)
-            .connect()
-            .await
-            .map_err(connect_error)?;
+        let mut conn = self.admin(database).await?;
         let schema = quote_ident(AMCHECK_SCHEMA);
         let verifier = quote_ident(VERIFIER);
         for sql in [
@@ -259,11 +258,7 @@ impl ScratchSession<'_> {
 
     /// Drops a scratch database, whatever is connected to it.
     pub async fn drop_database(&self, name: &str) -> Result<(), ClusterError> {
-        let mut conn = self
-            .superuser("postgres")
-            .connect()
-            .await
-            .map_err(connect_error)?;
+        let mut conn = self.admin("postgres").await?;
         exec(
             &mut conn,
             &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)),

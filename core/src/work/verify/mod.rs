@@ -3,7 +3,6 @@
 //! database, compares every table's rows with those counted at backup time, and runs pg_amcheck;
 //! the evidence is kept step by step, and the scratch database goes whatever happens.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,7 +27,7 @@ use crate::pgtools::streaming::{Output, Streaming};
 use crate::provider::local::scratch::{SCRATCH_PREFIX, ScratchInstance, ScratchSession};
 use crate::provider::{BackupMethod, BackupStatus, ProviderKind};
 use crate::store::{LogicalBackup, Store};
-use tidemark_types::{Evidence, RowCounts, TableCheck, Verification, VerificationOutcome};
+use tidemark_types::{Evidence, Verification, VerificationOutcome};
 
 /// Everything a verification needs, decided before it starts.
 #[derive(Debug, Clone)]
@@ -410,70 +409,6 @@ async fn restore_and_check(
     Ok(true)
 }
 
-/// Every table counted at backup time or found after the restore, side by side.
-fn compare(expected: Option<&RowCounts>, found: &RowCounts) -> Vec<TableCheck> {
-    let names: BTreeSet<&String> = found
-        .keys()
-        .chain(expected.into_iter().flat_map(|e| e.keys()))
-        .collect();
-    names
-        .into_iter()
-        .map(|table| TableCheck {
-            table: table.clone(),
-            // With no counts recorded, nothing was expected of any table in particular.
-            expected: expected.map(|e| e.get(table).copied().unwrap_or(0)),
-            found: found.get(table).copied(),
-        })
-        .collect()
-}
-
-/// Tables with less than half the rows they had in the database's previous verified backup: the
-/// check for backups whose rows no one counted when they were made.
-async fn shrunk_since_last(
-    store: &Store,
-    record: &LogicalBackup,
-    found: &RowCounts,
-) -> anyhow::Result<Vec<String>> {
-    let previous = store
-        .verifications(&record.database, 200)
-        .await?
-        .into_iter()
-        .find(|v| v.outcome == VerificationOutcome::Passed && v.backup != record.backup.id);
-    let Some(previous) = previous else {
-        return Ok(Vec::new());
-    };
-    Ok(previous
-        .evidence
-        .tables
-        .iter()
-        .filter_map(|t| {
-            let before = t.found.filter(|n| *n > 0)?;
-            let now = found.get(&t.table).copied().unwrap_or(0);
-            (now.saturating_mul(2) < before).then(|| {
-                format!(
-                    "{} has {now} rows, less than half the {before} of the previous verified backup ({}).",
-                    t.table, previous.backup
-                )
-            })
-        })
-        .collect())
-}
-
-/// A table whose rows differ, in a sentence.
-fn mismatch(t: &TableCheck) -> String {
-    match (t.expected, t.found) {
-        (Some(e), Some(f)) => format!(
-            "{} has {f} rows after the restore, but the backup counted {e}.",
-            t.table
-        ),
-        (Some(e), None) => format!(
-            "{} is missing after the restore; the backup counted {e} rows in it.",
-            t.table
-        ),
-        _ => format!("{} does not match the backup.", t.table),
-    }
-}
-
 /// A file removed when dropped.
 struct Removed(PathBuf);
 
@@ -487,30 +422,8 @@ impl Drop for Removed {
     }
 }
 
+mod evidence;
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    #[test]
-    fn tables_are_compared_both_ways_and_differences_named() {
-        let expected = RowCounts::from([("public.a".into(), 3), ("public.b".into(), 5)]);
-        let found = RowCounts::from([("public.a".into(), 3), ("public.c".into(), 1)]);
-        let checks = compare(Some(&expected), &found);
-        assert_eq!(checks.len(), 3);
-        assert!(checks[0].matches());
-        assert_eq!(
-            mismatch(&checks[1]),
-            "public.b is missing after the restore; the backup counted 5 rows in it."
-        );
-        // A table the backup did not have is expected with no rows.
-        assert_eq!(checks[2].expected, Some(0));
-        assert!(!checks[2].matches());
-        let unknown = compare(None, &found);
-        assert!(unknown.iter().all(|t| t.expected.is_none()));
-    }
-
-    #[test]
-    fn scratch_databases_are_named_from_the_job() {
-        assert_eq!(scratch_name("J-01ab_Z"), "verify_j01abz");
-    }
-}
+use evidence::{compare, mismatch, shrunk_since_last};
