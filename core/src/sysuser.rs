@@ -106,3 +106,9 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     f.write_all(contents)?;
     f.sync_all()
 }
+
+/// Free bytes on the file system holding `dir`, for the user's files.
+pub fn free_space(dir: &Path) -> Option<u64> {
+    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
+    Some(stat.blocks_available() * stat.fragment_size())
+}

@@ -222,11 +222,12 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             "jobs left unfinished by the previous run are marked interrupted"
         );
     }
-    let ended = store.end_interrupted_verifications().await?;
+    let ended =
+        store.end_interrupted_verifications().await? + store.end_interrupted_drills().await?;
     if ended > 0 {
         tracing::warn!(
             count = ended,
-            "verifications left unfinished by the previous run are marked failed"
+            "verifications and drills left unfinished by the previous run are marked failed"
         );
     }
     let scratch = state.tm.scratch.clone();
@@ -258,6 +259,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         }
         .run(token.clone()),
     );
+    let drill_catalog = state_catalog.clone();
     tasks.spawn(
         "auto-verifier",
         tidemark_core::work::verify_sweep::AutoVerifier {
@@ -265,6 +267,21 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             catalog: state_catalog,
             config: state_config,
             scratch,
+        }
+        .run(token.clone()),
+    );
+    tasks.spawn(
+        "drill sweeper",
+        tidemark_core::work::drill_sweep::DrillSweeper {
+            runner: jobs.clone(),
+            catalog: drill_catalog,
+        }
+        .run(token.clone()),
+    );
+    tasks.spawn(
+        "canary writer",
+        tidemark_core::provider::local::CanaryWriter {
+            clusters: clusters.clone(),
         }
         .run(token.clone()),
     );

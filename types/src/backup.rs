@@ -45,6 +45,14 @@ pub enum BackupMethod {
 }
 
 impl BackupMethod {
+    /// A pgBackRest backup rather than a pg_dump archive.
+    pub fn is_physical(self) -> bool {
+        matches!(
+            self,
+            Self::PhysicalFull | Self::PhysicalDifferential | Self::PhysicalIncremental
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             BackupMethod::PhysicalFull => "Full (physical)",

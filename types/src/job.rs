@@ -11,15 +11,21 @@ pub enum JobKind {
     Backup,
     PitrRestore,
     Verification,
+    /// `pgbackrest verify` over a managed cluster's repository.
+    RepositoryCheck,
+    /// A point-in-time restore beside the cluster, checked against its canary.
+    PitrDrill,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::Dump,
         JobKind::Restore,
         JobKind::Backup,
         JobKind::PitrRestore,
         JobKind::Verification,
+        JobKind::RepositoryCheck,
+        JobKind::PitrDrill,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +35,8 @@ impl JobKind {
             JobKind::Backup => "backup",
             JobKind::PitrRestore => "pitr_restore",
             JobKind::Verification => "verification",
+            JobKind::RepositoryCheck => "repository_check",
+            JobKind::PitrDrill => "pitr_drill",
         }
     }
 
@@ -44,6 +52,8 @@ impl JobKind {
             JobKind::Backup => "Backup",
             JobKind::PitrRestore => "Point-in-time restore",
             JobKind::Verification => "Verification",
+            JobKind::RepositoryCheck => "Repository check",
+            JobKind::PitrDrill => "Point-in-time drill",
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod backup;
 mod database;
+mod drill;
 mod firewall;
 mod job;
 mod pitr;
@@ -14,6 +15,7 @@ mod verification;
 
 pub use backup::{Backup, BackupMethod, BackupStatus, RowCounts, SafetyCopy};
 pub use database::{Database, DatabaseStatus, Features, Hosting, ProviderKind};
+pub use drill::{DrillEvidence, PitrDrill, RepositoryCheck};
 pub use firewall::{Firewall, FirewallRule, FirewallRuleKind, ManagedRange, NewFirewallRule};
 pub use job::{JobKind, JobState};
 pub use pitr::PitrWindow;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod backups;
 pub mod databases;
+pub mod drills;
 pub mod dumps;
 mod error;
 pub mod firewall;

@@ -9,6 +9,7 @@ pub mod pg_dump;
 pub mod pg_restore;
 pub mod pgbackrest;
 pub mod quote;
+pub mod repo_verify;
 pub mod runner;
 pub mod snapshot;
 pub mod streaming;

@@ -90,6 +90,24 @@ pub fn managed_settings(port: u16, socket_dir: &Path, archive_command: &str) -> 
     )
 }
 
+/// Settings for a throwaway instance (the scratch instance, a drill's restored copy): its own
+/// port and socket, no archiving, and speed over durability, since nothing on it outlives the
+/// check it serves.
+pub fn throwaway_settings(port: u16, socket_dir: &Path) -> String {
+    format!(
+        "# Written by Tidemark: a throwaway instance for checks.\n\
+         listen_addresses = '127.0.0.1'\n\
+         port = {port}\n\
+         unix_socket_directories = '{socket}'\n\
+         archive_mode = off\n\
+         fsync = off\n\
+         synchronous_commit = off\n\
+         full_page_writes = off\n\
+         log_line_prefix = '%m [%p] '\n",
+        socket = conf_quote(&socket_dir.display().to_string()),
+    )
+}
+
 /// Escapes a value for a single-quoted postgresql.conf string.
 pub fn conf_quote(v: &str) -> String {
     v.replace('\\', "\\\\").replace('\'', "''")

@@ -105,6 +105,35 @@ impl Stanza {
             .arg("--target-timeline=current")
             .arg("restore")
     }
+
+    /// Restores backup `set` into `pgdata` (an empty directory beside the cluster) up to
+    /// `target`, promoting there, with archiving off so that the copy never writes to the
+    /// repository.
+    pub fn restore_copy(
+        &self,
+        pgdata: &Path,
+        set: &str,
+        target: DateTime<Utc>,
+        run_as: Option<RunAs>,
+    ) -> ToolCommand {
+        self.base(run_as)
+            .arg(format!("--pg1-path={}", pgdata.display()))
+            .arg(format!("--set={set}"))
+            .arg("--type=time")
+            .arg(format!("--target={}", target_time(target)))
+            .arg("--target-action=promote")
+            .arg("--archive-mode=off")
+            .arg("restore")
+    }
+
+    /// Checks every backup and WAL segment in the repository; read with
+    /// [`super::repo_verify::parse`].
+    pub fn verify(&self, run_as: Option<RunAs>) -> ToolCommand {
+        self.base(run_as)
+            .arg("--output=text")
+            .arg("--verbose")
+            .arg("verify")
+    }
 }
 
 /// A time as pgBackRest and PostgreSQL read `recovery_target_time`, to the microsecond, in UTC.

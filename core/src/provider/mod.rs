@@ -79,6 +79,26 @@ pub trait Provider: Send + Sync {
         anyhow::bail!("{database} offers no point-in-time recovery here")
     }
 
+    /// `pgbackrest verify`'s word on the repository of a cluster with continuous archiving.
+    async fn check_repository(
+        &self,
+        database: &str,
+    ) -> anyhow::Result<crate::pgtools::repo_verify::RepoVerdict> {
+        anyhow::bail!("{database} keeps no physical backups here")
+    }
+
+    /// Restores the database beside itself to a recent moment and checks its canary, as the
+    /// work of a running job, filling `evidence`; `false` when cancelled.
+    async fn pitr_drill(
+        &self,
+        database: &str,
+        ctx: &JobContext,
+        evidence: &mut tidemark_types::DrillEvidence,
+    ) -> anyhow::Result<bool> {
+        let _ = (ctx, evidence);
+        anyhow::bail!("{database} offers no point-in-time recovery here")
+    }
+
     /// Takes a full physical backup as the work of a running job; returns its summary.
     async fn physical_backup(&self, database: &str, ctx: &JobContext) -> anyhow::Result<String> {
         let _ = ctx;

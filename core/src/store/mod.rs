@@ -5,6 +5,7 @@ mod audit;
 mod backups;
 mod clusters;
 mod database;
+mod drills;
 pub mod housekeeping;
 mod jobs;
 mod schedules;

@@ -4,6 +4,8 @@
 //! verification of backups by test restores.
 
 pub mod backup;
+pub mod drill;
+pub mod drill_sweep;
 pub mod dump;
 pub mod pitr;
 pub mod preflight;

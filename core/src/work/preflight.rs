@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::pgtools::pg_dump::ConnTarget;
 use crate::pgtools::pg_restore;
 use crate::pgtools::runner::run;
+use crate::sysuser::free_space;
 
 /// One check and its result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -160,11 +161,6 @@ pub fn disk_check(free: u64, needed: u64, dir: &Path) -> Check {
             ),
         )
     }
-}
-
-fn free_space(dir: &Path) -> Option<u64> {
-    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
-    Some(stat.blocks_available() * stat.fragment_size())
 }
 
 /// Runs every check for restoring `dump_file` into `target`; `needed_bytes` is the space the

@@ -3,6 +3,7 @@
 mod accounts;
 mod backups;
 mod databases;
+mod drills;
 mod events;
 mod files;
 mod firewall;
@@ -45,6 +46,14 @@ pub fn routes() -> Router<AppState> {
             post(verifications::verify),
         )
         .route("/databases/{db}/verifications", get(verifications::list))
+        .route(
+            "/databases/{db}/pitr-drills",
+            post(drills::start).get(drills::list),
+        )
+        .route(
+            "/databases/{db}/repository-checks",
+            get(drills::repository_checks),
+        )
         .route(
             "/databases/{db}/backups/{backup}/uploads",
             post(backups::stage),

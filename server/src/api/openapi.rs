@@ -4,7 +4,8 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::{
-    accounts, backups, databases, events, firewall, jobs, pitr, schedule, shares, verifications,
+    accounts, backups, databases, drills, events, firewall, jobs, pitr, schedule, shares,
+    verifications,
 };
 use crate::error::{ErrorBody, ErrorDetail};
 
@@ -35,6 +36,9 @@ use crate::error::{ErrorBody, ErrorDetail};
         verifications::backup,
         verifications::verify,
         verifications::list,
+        drills::start,
+        drills::list,
+        drills::repository_checks,
         jobs::start_dump_job,
         jobs::start_restore_job,
         jobs::upload,

@@ -21,7 +21,7 @@ use crate::sysuser::{RunAs, chown_opt};
 
 const SHORT: Duration = Duration::from_secs(30);
 const START_WAIT_SECONDS: u32 = 60;
-const BACKUP_TIMEOUT: Duration = Duration::from_secs(3600);
+pub(super) const BACKUP_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// What the configuration asks for.
 #[derive(Debug, Clone)]
@@ -49,6 +49,8 @@ pub struct ManagedCluster {
     password: Secret<String>,
     pool: PgPool,
     engine: std::sync::OnceLock<String>,
+    /// One drill at a time: they share the directory beside the cluster.
+    pub(super) drill_turn: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for ManagedCluster {
@@ -225,12 +227,15 @@ impl ManagedCluster {
             password,
             pool,
             engine: std::sync::OnceLock::new(),
+            drill_turn: tokio::sync::Mutex::new(()),
         });
         cluster.finish_interrupted_pitr().await?;
+        cluster.clear_drill().await;
         cluster.prepare_files().await?;
         cluster.start().await?;
         run(&cluster.stanza.stanza_create(cluster.run_as.clone()), SHORT).await?;
         cluster.ensure_main_database().await?;
+        cluster.ensure_canary().await?;
         cluster.read_engine_version().await?;
         if cluster.info().await?.backups.iter().all(|b| b.error) {
             tracing::info!(cluster = %cluster.spec.name, "taking the first full backup");

@@ -1,13 +1,16 @@
 //! The local provider: PostgreSQL clusters that Tidemark manages, archived and backed up by pgBackRest.
 
+mod canary;
 mod cluster;
 mod demo;
+mod drill;
 mod error;
 mod owner;
 mod pitr;
 pub mod scratch;
 mod window;
 
+pub use canary::{CANARY_DATABASE, CanaryWriter};
 pub use cluster::{ClusterSpec, ManagedCluster, quote_ident};
 pub use error::ClusterError;
 pub use window::recoverable_window;
@@ -24,7 +27,9 @@ use super::{
 use crate::jobs::JobContext;
 use crate::pgtools::pg_dump::ConnTarget;
 use crate::pgtools::pgbackrest::{PhysicalBackup, PhysicalKind};
+use crate::pgtools::repo_verify::RepoVerdict;
 use crate::store::Store;
+use tidemark_types::DrillEvidence;
 
 /// Serves the managed clusters, one Tidemark database per cluster's main database.
 #[derive(Debug)]
@@ -152,6 +157,19 @@ impl Provider for LocalProvider {
             "Took a full physical backup with pgBackRest in {:.1} s.",
             started.elapsed().as_secs_f64()
         ))
+    }
+
+    async fn check_repository(&self, database: &str) -> anyhow::Result<RepoVerdict> {
+        self.cluster(database)?.check_repository().await
+    }
+
+    async fn pitr_drill(
+        &self,
+        database: &str,
+        ctx: &JobContext,
+        evidence: &mut DrillEvidence,
+    ) -> anyhow::Result<bool> {
+        self.cluster(database)?.drill(ctx, evidence).await
     }
 
     async fn safety_copies(&self, database: &str) -> Result<Vec<SafetyCopy>, ProviderError> {

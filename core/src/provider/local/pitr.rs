@@ -128,7 +128,7 @@ impl ManagedCluster {
 
     /// Makes sure a commit later than any target in the window is in the archive (recovery to a
     /// time stops at the first commit after it), then returns the current timeline.
-    async fn archive_everything(&self) -> anyhow::Result<u32> {
+    pub(super) async fn archive_everything(&self) -> anyhow::Result<u32> {
         let pool = self.pool();
         sqlx::query("SELECT txid_current()").execute(pool).await?;
         let segment: String = sqlx::query_scalar("SELECT pg_walfile_name(pg_switch_wal())")

@@ -90,21 +90,9 @@ impl ScratchInstance {
             let _ = std::fs::remove_file(&pwfile);
             result?;
         }
-        // A port of its own each time, and settings for speed over durability: nothing on it
-        // outlives the verification.
+        // A port of its own each time; nothing on it outlives the verification.
         let port = free_port()?;
-        let settings = format!(
-            "# Written by Tidemark: the scratch instance for test restores.\n\
-             listen_addresses = '127.0.0.1'\n\
-             port = {port}\n\
-             unix_socket_directories = '{socket}'\n\
-             fsync = off\n\
-             synchronous_commit = off\n\
-             full_page_writes = off\n\
-             max_connections = 30\n\
-             log_line_prefix = '%m [%p] '\n",
-            socket = pg_ctl::conf_quote(&self.dir.join("run").display().to_string()),
-        );
+        let settings = pg_ctl::throwaway_settings(port, &self.dir.join("run"));
         write_tidemark_conf(&self.paths.pgdata, &settings, run_as)?;
         self.start().await?;
         let session = ScratchSession {

@@ -9,6 +9,8 @@ use chrono::Utc;
 use rand::Rng;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
+use crate::sysuser::free_space;
+
 /// What the first bytes of a file say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DumpKind {
@@ -74,12 +76,6 @@ impl UploadLimits {
             keep_free_bytes: 1 << 30,
         }
     }
-}
-
-/// Free bytes on the file system holding `dir`.
-pub fn free_space(dir: &Path) -> Option<u64> {
-    let stat = nix::sys::statvfs::statvfs(dir).ok()?;
-    Some(stat.blocks_available() * stat.fragment_size())
 }
 
 #[derive(Debug, thiserror::Error)]

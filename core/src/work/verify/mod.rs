@@ -140,7 +140,7 @@ pub async fn start_verification(
 fn check_space(config: &Config, size: u64) -> Result<(), StartDumpError> {
     // A gzip'd dump grows about fourfold when taken out; then restored, about threefold again.
     let needed = size.saturating_mul(12);
-    let free = super::upload::free_space(&config.data_dir).unwrap_or(u64::MAX);
+    let free = crate::sysuser::free_space(&config.data_dir).unwrap_or(u64::MAX);
     if free < needed {
         return Err(StartDumpError::NoSpace(format!(
             "A test restore of this backup needs about {} free in {}, which has {}.",
