@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::VerificationOutcome;
+use crate::verification::VerificationOutcome;
 
 /// `pgbackrest verify`'s word on one physical backup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
