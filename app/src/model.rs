@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use tidemark_types::{
-    Backup, BackupDetail, BackupMethod, BackupStatus, Database, DatabaseStatus, Evidence, Features,
-    Firewall, FirewallRule, FirewallRuleKind, Hosting, JobKind, JobState, ManagedRange, PitrWindow,
-    Progress, ProviderKind, SafetyCopy, Schedule, TableCheck, Verification, VerificationMode,
-    VerificationOutcome,
+    Backup, BackupDetail, BackupMethod, BackupStatus, Database, DatabaseStatus, DrillEvidence,
+    Evidence, Features, Firewall, FirewallRule, FirewallRuleKind, Hosting, JobKind, JobState,
+    ManagedRange, PitrDrill, PitrWindow, Progress, ProviderKind, RepositoryCheck, SafetyCopy,
+    Schedule, TableCheck, Verification, VerificationMode, VerificationOutcome,
 };
 
 /// A job as the API and the job page show it.
@@ -149,6 +149,10 @@ pub struct BackupsTab {
     pub firewall: Option<Firewall>,
     /// The database's verifications, newest first.
     pub verifications: Vec<Verification>,
+    /// The newest point-in-time drill, for managed clusters.
+    pub drill: Option<PitrDrill>,
+    /// The newest repository check of each physical backup.
+    pub repository: Vec<RepositoryCheck>,
 }
 
 /// A backup's own page: the database it belongs to, and the backup with its evidence.

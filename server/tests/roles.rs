@@ -219,6 +219,8 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
                 rest(M::GET, db, None),
                 rest(M::GET, &format!("{db}/backups"), None),
                 rest(M::GET, &format!("{db}/verifications"), None),
+                rest(M::GET, &format!("{db}/pitr-drills"), None),
+                rest(M::GET, &format!("{db}/repository-checks"), None),
                 rest(M::GET, &format!("/api/v1/jobs/{done}"), None),
                 server_fn("backups_tab", &[("id", "demo")]),
                 server_fn("databases", &[]),
@@ -250,6 +252,8 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
             refused: vec![
                 rest(M::POST, &format!("{db}/backups/nope/verifications"), None),
                 server_fn("verify_backup", &[("id", "demo"), ("backup", "nope")]),
+                rest(M::POST, &format!("{db}/pitr-drills"), None),
+                server_fn("run_drill", &[("id", "demo")]),
             ],
             allowed: vec![
                 rest(M::POST, &format!("{db}/backups/nope/verifications"), None),

@@ -93,12 +93,42 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
         .unwrap();
     assert_eq!(res.status(), 404);
 
+    // A drill of the window: the repository checked, then a restore beside the cluster that
+    // finds the canary row before its target and not the one after.
+    let res = s
+        .http
+        .post(format!("{db}/pitr-drills"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let job: Value = res.json().await.unwrap();
+    assert_eq!(job["kind"], "pitr_drill");
+    let drill_id = job["id"].as_str().unwrap().to_string();
+    let ended = finished(&s, &drill_id).await;
+    assert_eq!(ended["state"], "succeeded", "{ended}");
+    let drills = get_json(&s.http, &format!("{db}/pitr-drills")).await;
+    let d = &drills[0];
+    assert_eq!(d["id"], drill_id.as_str());
+    assert_eq!(d["outcome"], "passed");
+    let e = &d["evidence"];
+    assert!(e["target"].as_str().unwrap() > e["canary_before"].as_str().unwrap());
+    assert!(e["target"].as_str().unwrap() < e["canary_after"].as_str().unwrap());
+    assert!(e["canary"].as_str().unwrap().contains("is there"), "{e}");
+    assert!(e["replay_seconds"].as_f64().unwrap() > 0.0);
+    let checks = get_json(&s.http, &format!("{db}/repository-checks")).await;
+    let checks = checks.as_array().unwrap();
+    assert!(!checks.is_empty());
+    assert!(checks.iter().all(|c| c["valid"] == true), "{checks:?}");
+
     // The document describes the new routes.
     let doc = get_json(&s.http, &format!("{}/api/v1/openapi.json", s.base)).await;
     for path in [
         "/api/v1/databases/{db}/backups/{backup}",
         "/api/v1/databases/{db}/backups/{backup}/verifications",
         "/api/v1/databases/{db}/verifications",
+        "/api/v1/databases/{db}/pitr-drills",
+        "/api/v1/databases/{db}/repository-checks",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }

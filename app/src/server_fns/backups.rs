@@ -1,4 +1,4 @@
-//! Backups: a manual one, one made ready to restore, and a verification.
+//! Backups: a manual one, one made ready to restore, a verification, and a drill.
 
 use leptos::prelude::*;
 
@@ -26,6 +26,14 @@ pub async fn stage_backup(id: String, backup: String) -> Result<StagedDump, AppE
 pub async fn verify_backup(id: String, backup: String) -> Result<String, AppError> {
     let (tm, who) = super::context::signed_in()?;
     let job = tidemark_core::ops::verifications::start(&tm, &who, &id, &backup).await?;
+    Ok(job.id.to_string())
+}
+
+/// Runs a point-in-time drill of a managed cluster; returns the job's id.
+#[server(prefix = "/_fn", endpoint = "run_drill")]
+pub async fn run_drill(id: String) -> Result<String, AppError> {
+    let (tm, who) = super::context::signed_in()?;
+    let job = tidemark_core::ops::drills::start(&tm, &who, &id).await?;
     Ok(job.id.to_string())
 }
 

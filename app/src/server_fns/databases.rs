@@ -29,6 +29,8 @@ pub async fn load_backups_tab(id: String) -> Result<Option<BackupsTab>, AppError
         safety_copies: t.safety_copies,
         firewall: t.firewall,
         verifications: t.verifications,
+        drill: t.drill,
+        repository: t.repository,
     }))
 }
 

@@ -3,7 +3,7 @@
 use super::{Caller, OpsError, Tidemark};
 use crate::auth::Action;
 use crate::provider::{Backup, Database, Firewall, PitrWindow, ProviderError, SafetyCopy};
-use tidemark_types::{Schedule, Verification};
+use tidemark_types::{PitrDrill, RepositoryCheck, Schedule, Verification};
 
 /// Every database of the providers that answer, and a sentence for each that does not.
 pub async fn list(tm: &Tidemark, who: &Caller) -> Result<(Vec<Database>, Vec<String>), OpsError> {
@@ -33,6 +33,10 @@ pub struct BackupsTab {
     pub firewall: Option<Firewall>,
     /// Newest first.
     pub verifications: Vec<Verification>,
+    /// The newest point-in-time drill, for managed clusters.
+    pub drill: Option<PitrDrill>,
+    /// The newest repository check of each physical backup.
+    pub repository: Vec<RepositoryCheck>,
 }
 
 /// The Backups tab of a database; `None` when there is none with this id.
@@ -60,6 +64,8 @@ pub async fn backups_tab(
         None
     };
     let verifications = tm.store().verifications(&o.database.id, 200).await?;
+    let drill = tm.store().drills(&db.id, 1).await?.into_iter().next();
+    let repository = tm.store().repository_checks(&db.id).await?;
     Ok(Some(BackupsTab {
         database: o.database,
         window: o.window,
@@ -68,5 +74,7 @@ pub async fn backups_tab(
         safety_copies,
         firewall,
         verifications,
+        drill,
+        repository,
     }))
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::format;
 use crate::model::{
-    Backup, BackupMethod, BackupStatus, Schedule, Verification, VerificationMode,
+    Backup, BackupMethod, BackupStatus, RepositoryCheck, Schedule, Verification, VerificationMode,
     VerificationOutcome,
 };
 use crate::pages::proof::{ProofBadge, latest_by_backup, newest_verified, restores_in};
@@ -108,6 +108,7 @@ pub(super) fn BackupsBlock(
     database: String,
     backups: Vec<Backup>,
     verifications: Vec<Verification>,
+    repository: Vec<RepositoryCheck>,
     manual: bool,
     schedule: Option<Schedule>,
     saved: ServerAction<SaveSchedule>,
@@ -203,6 +204,16 @@ pub(super) fn BackupsBlock(
                         </ActionForm>
                     })}
                 }
+            });
+            // A physical backup's proof is pgBackRest's check of its files.
+            let proof = proof.map(IntoAny::into_any).or_else(|| {
+                let check = repository.iter().find(|c| c.backup == b.id)?;
+                let (class, words) = if check.valid {
+                    ("pill pill-ok", format!("files checked {}", format::ago(&check.checked_at, &now)))
+                } else {
+                    ("pill pill-bad", "repository check failed".to_string())
+                };
+                Some(view! { <span class=class title=check.detail.clone() data-testid="repository-badge">{words}</span> }.into_any())
             });
             let page = format!("/databases/{database}/backups/{}", b.id);
             let id_cell = if logical {

@@ -4,6 +4,7 @@
 
 mod actions;
 mod backups;
+mod drill;
 mod firewall;
 mod notes;
 mod pitr;
@@ -75,6 +76,8 @@ fn Tab(
         safety_copies,
         firewall,
         verifications,
+        drill,
+        repository,
     } = tab;
     let firewall = firewall.map(
         |firewall| view! { <FirewallBlock database=database.id.clone() firewall added removed/> },
@@ -105,11 +108,11 @@ fn Tab(
         <div class="tabs" role="presentation">
             <span class="tab tab-active" aria-current="page">"Backups"</span>
         </div>
-        <PitrBlock database=database.id.clone() provider=database.provider window backups=backups.clone() safety_copies discarded/>
+        <PitrBlock database=database.id.clone() provider=database.provider window backups=backups.clone() safety_copies discarded drill/>
         {if dedicated {
             view! { <DedicatedBackupsNote/> }.into_any()
         } else {
-            view! { <BackupsBlock database=database.id.clone() backups verifications manual=database.features.manual_backups schedule saved/> }.into_any()
+            view! { <BackupsBlock database=database.id.clone() backups verifications repository manual=database.features.manual_backups schedule saved/> }.into_any()
         }}
         {database.features.dumps.then(|| view! { <DumpsBlock database=database.id.clone() name=database.main_database.clone() backups=restorable/> })}
         {firewall}

@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::format;
-use crate::model::{Backup, BackupStatus, PitrWindow, ProviderKind, SafetyCopy};
+use crate::model::{Backup, BackupStatus, PitrDrill, PitrWindow, ProviderKind, SafetyCopy};
 use crate::server_fns::{DiscardSafetyCopy, StartPitr};
 
 use super::actions::{action_error, follow_job};
+use super::drill::DrillBlock;
 
 /// Where `t` falls between `from` and `to`, in tenths of a percent.
 pub(super) fn position(t: &DateTime<Utc>, from: &DateTime<Utc>, to: &DateTime<Utc>) -> u64 {
@@ -28,7 +29,11 @@ pub(super) fn PitrBlock(
     backups: Vec<Backup>,
     safety_copies: Vec<SafetyCopy>,
     discarded: ServerAction<DiscardSafetyCopy>,
+    drill: Option<PitrDrill>,
 ) -> impl IntoView {
+    // Drills prove the window of the clusters Tidemark manages.
+    let drills = (provider == ProviderKind::Local && window.latest.is_some())
+        .then(|| view! { <DrillBlock database=database.clone() drill/> });
     let copies = (!safety_copies.is_empty()).then(
         || view! { <SafetyCopies database=database.clone() copies=safety_copies discarded/> },
     );
@@ -81,6 +86,7 @@ pub(super) fn PitrBlock(
         <section class="block" aria-labelledby="pitr-title">
             <h2 id="pitr-title">"Point-in-time recovery"</h2>
             {body}
+            {drills}
             {copies}
         </section>
     }
