@@ -160,6 +160,21 @@ pub struct BackupsTab {
 pub struct BackupPage {
     pub database: Database,
     pub detail: BackupDetail,
+    /// Opened through a share link: read-only, and nothing of the database but its name.
+    #[serde(default)]
+    pub shared: bool,
+}
+
+impl BackupPage {
+    /// What a share link may show: the backup and its evidence, the database's name and engine.
+    pub fn for_share_link(mut self) -> Self {
+        self.database.id = String::new();
+        self.database.main_database = String::new();
+        self.database.plan = None;
+        self.detail.database = String::new();
+        self.shared = true;
+        self
+    }
 }
 
 /// What a restore reads, as the restore form sends it: `dump:<job id>` or `upload:<upload id>`

@@ -637,14 +637,15 @@ async fn a_share_link_opens_one_job_page_read_only_until_revoked_or_expired() {
     let old = tidemark_core::auth::new_token("tms_");
     let past = chrono::Utc::now() - chrono::Duration::days(8);
     t.store
-        .create_share_link(
-            &tidemark_core::auth::hash_token(old.expose()),
-            id,
-            "demo",
-            "otto",
-            past,
-            past + chrono::Duration::days(7),
-        )
+        .create_share_link(&tidemark_core::store::NewShareLink {
+            token_hash: &tidemark_core::auth::hash_token(old.expose()),
+            kind: "job",
+            target: id,
+            database: "demo",
+            created_by: "otto",
+            created_at: past,
+            expires_at: past + chrono::Duration::days(7),
+        })
         .await
         .unwrap();
     let res = anonymous
@@ -782,7 +783,7 @@ async fn every_route_refuses_the_anonymous_under_every_spelling_of_its_path() {
         }
     }
     for (path, _) in leptos::server_fn::axum::server_fn_paths() {
-        if path != "/_fn/shared_job" {
+        if path != "/_fn/shared_job" && path != "/_fn/shared_backup" {
             targets.push(("POST".into(), path.to_string()));
         }
     }
@@ -878,8 +879,8 @@ async fn server_functions_refuse_the_anonymous_even_past_the_middleware() {
             .unwrap();
         let status = res.status();
         let body = res.text().await.unwrap();
-        if path == "/_fn/shared_job" {
-            assert_eq!((status, body.as_str()), (StatusCode::OK, "null"));
+        if path == "/_fn/shared_job" || path == "/_fn/shared_backup" {
+            assert_eq!((status, body.as_str()), (StatusCode::OK, "null"), "{path}");
             continue;
         }
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");

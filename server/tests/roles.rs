@@ -357,6 +357,8 @@ async fn every_action_is_refused_below_its_role_through_both_doors() {
             refused: vec![
                 rest(M::POST, &format!("/api/v1/jobs/{done}/share-links"), None),
                 server_fn("share_job", &[("id", &done)]),
+                rest(M::POST, &format!("{db}/backups/nope/share-links"), None),
+                server_fn("share_backup", &[("id", "demo"), ("backup", "nope")]),
             ],
             allowed: vec![
                 rest(M::POST, &format!("/api/v1/jobs/{done}/share-links"), None),

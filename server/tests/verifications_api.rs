@@ -93,6 +93,93 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
         .unwrap();
     assert_eq!(res.status(), 404);
 
+    // A share link opens the backup's page, read-only, to anyone who holds it, and nothing else.
+    let res = s
+        .http
+        .post(format!("{db}/backups/{backup_id}/share-links"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let link: Value = res.json().await.unwrap();
+    let path = link["path"].as_str().unwrap().to_string();
+    let token = path.trim_start_matches("/s/").to_string();
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = anonymous
+        .get(format!("{}{path}", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&backup_id), "the backup's page");
+    assert!(html.contains(detail["sha256"].as_str().unwrap()));
+    assert!(html.contains("shared-note"));
+    for absent in [
+        "/download",
+        "restore_backup=",
+        "verify-backup",
+        "/databases/demo",
+    ] {
+        assert!(!html.contains(absent), "a shared page has no {absent}");
+    }
+    let shared: Value = anonymous
+        .post(format!("{}/_fn/shared_backup", s.base))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shared["detail"]["id"], backup_id.as_str());
+    assert_eq!(shared["detail"]["verifications"][0]["outcome"], "passed");
+    assert_eq!(
+        shared["database"]["id"], "",
+        "nothing of the database but its name"
+    );
+    assert_eq!(shared["database"]["name"], "Demo");
+    // The link is not a job's: no job page, no event stream, and nothing else it opens.
+    let as_job = anonymous
+        .post(format!("{}/_fn/shared_job", s.base))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(as_job, "null");
+    let events = anonymous
+        .get(format!("{}{path}/events", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 404);
+    for other in [
+        format!("{db}/backups/{backup_id}"),
+        format!("{}/databases/demo", s.base),
+    ] {
+        let res = anonymous.get(&other).send().await.unwrap();
+        assert!(
+            matches!(res.status().as_u16(), 401 | 303),
+            "{other}: {}",
+            res.status()
+        );
+    }
+    // Revoked, it opens nothing.
+    let revoke = format!("{}/api/v1/share-links/{}", s.base, link["id"]);
+    assert_eq!(s.http.delete(&revoke).send().await.unwrap().status(), 204);
+    let res = anonymous
+        .get(format!("{}{path}", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
     // A drill of the window: the repository checked, then a restore beside the cluster that
     // finds the canary row before its target and not the one after.
     let res = s
@@ -129,6 +216,7 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
         "/api/v1/databases/{db}/verifications",
         "/api/v1/databases/{db}/pitr-drills",
         "/api/v1/databases/{db}/repository-checks",
+        "/api/v1/databases/{db}/backups/{backup}/share-links",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }

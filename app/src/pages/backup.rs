@@ -11,7 +11,7 @@ use super::not_found::set_not_found_status;
 use super::proof::{ProofBadge, restores_in};
 use crate::format;
 use crate::model::{BackupPage, Verification, VerificationOutcome};
-use crate::server_fns::{VerifyBackup, load_backup_page};
+use crate::server_fns::{ShareBackup, VerifyBackup, load_backup_page};
 
 #[component]
 pub fn BackupPageView() -> impl IntoView {
@@ -48,23 +48,21 @@ pub fn BackupPageView() -> impl IntoView {
     }
 }
 
+/// A backup's page opened through a share link: its evidence, read-only.
+#[component]
+pub(crate) fn SharedBackupView(page: BackupPage) -> impl IntoView {
+    view! { <Backup page/> }
+}
+
 #[component]
 fn Backup(page: BackupPage) -> impl IntoView {
-    let BackupPage { database, detail } = page;
+    let BackupPage {
+        database,
+        detail,
+        shared,
+    } = page;
     let b = detail.backup.clone();
-    let verify = ServerAction::<VerifyBackup>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(job)) = verify.value().get() {
-            navigate(&format!("/jobs/{job}"), Default::default());
-        }
-    });
     let latest = detail.verifications.first().cloned();
-    let download = format!(
-        "/api/v1/databases/{}/backups/{}/download",
-        database.id, b.id
-    );
-    let restore = format!("/databases/{}?restore_backup={}#restore", database.id, b.id);
     let history = detail
         .verifications
         .iter()
@@ -75,15 +73,35 @@ fn Backup(page: BackupPage) -> impl IntoView {
         .verifications
         .is_empty()
         .then(|| view! { <p class="muted" data-testid="no-verifications">"Not verified yet."</p> });
+    let crumbs = if shared {
+        view! {
+            <nav class="crumbs" aria-label="Breadcrumb" data-testid="shared-crumbs">
+                <span>{database.name.clone()}</span>
+                <span aria-hidden="true">" / "</span>
+                <span>"Backup"</span>
+            </nav>
+        }
+        .into_any()
+    } else {
+        view! {
+            <nav class="crumbs" aria-label="Breadcrumb">
+                <a href="/">"Databases"</a>
+                <span aria-hidden="true">" / "</span>
+                <a href=format!("/databases/{}", database.id)>{database.name.clone()}</a>
+                <span aria-hidden="true">" / "</span>
+                <span>"Backup"</span>
+            </nav>
+        }
+        .into_any()
+    };
+    let actions = (!shared)
+        .then(|| view! { <BackupActions database=database.id.clone() backup=b.id.clone()/> });
+    let shared_note = shared.then(|| {
+        view! { <p class="muted small" data-testid="shared-note">"Shared read-only through a link: the backup and what proves it, nothing else."</p> }
+    });
     view! {
         <Title text=format!("{} · Backup {}", database.name, b.id)/>
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/">"Databases"</a>
-            <span aria-hidden="true">" / "</span>
-            <a href=format!("/databases/{}", database.id)>{database.name.clone()}</a>
-            <span aria-hidden="true">" / "</span>
-            <span>"Backup"</span>
-        </nav>
+        {crumbs}
         <div class="db-head">
             <div>
                 <h1>"Backup " <code class="backup-id">{b.id.clone()}</code></h1>
@@ -91,9 +109,11 @@ fn Backup(page: BackupPage) -> impl IntoView {
             </div>
             <ProofBadge verification=latest/>
         </div>
+        {shared_note}
         <section class="block" aria-labelledby="backup-facts">
             <h2 id="backup-facts">"What it is"</h2>
             <dl class="facts">
+                <dt>"Database"</dt><dd>{database.name.clone()}</dd>
                 <dt>"Type"</dt><dd>{b.method.label()}</dd>
                 <dt>"Status"</dt><dd>{b.status.label()}</dd>
                 <dt>"Started (UTC)"</dt><dd><time datetime=format::iso(&b.created_at)>{format::utc(&b.created_at)}</time></dd>
@@ -101,20 +121,7 @@ fn Backup(page: BackupPage) -> impl IntoView {
                 <dt>"Size"</dt><dd>{b.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"SHA-256"</dt><dd><code class="hash" data-testid="backup-sha256">{detail.sha256.clone().unwrap_or_else(|| "not recorded".into())}</code></dd>
             </dl>
-            <div class="block-actions">
-                <a class="link-button" href=download download="">"Download"</a>
-                <a class="link-button" href=restore data-testid="restore-this-backup">"Restore from this backup"</a>
-                <ActionForm action=verify attr:class="inline-form">
-                    <input type="hidden" name="id" value=database.id.clone()/>
-                    <input type="hidden" name="backup" value=b.id.clone()/>
-                    <button class="button" type="submit" data-testid="verify-backup" disabled=move || verify.pending().get()>
-                        "Verify now"
-                    </button>
-                </ActionForm>
-            </div>
-            {move || verify.value().get().and_then(|r| r.err()).map(|e| {
-                view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }
-            })}
+            {actions}
         </section>
         <section class="block" aria-labelledby="verifications-title">
             <h2 id="verifications-title">"Verifications"</h2>
@@ -124,6 +131,44 @@ fn Backup(page: BackupPage) -> impl IntoView {
             {none}
             {history}
         </section>
+    }
+}
+
+/// What a signed-in user can do with a backup: download it, restore from it, verify it, share it.
+#[component]
+fn BackupActions(database: String, backup: String) -> impl IntoView {
+    let verify = ServerAction::<VerifyBackup>::new();
+    let share = ServerAction::<ShareBackup>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = verify.value().get() {
+            navigate(&format!("/jobs/{job}"), Default::default());
+        }
+    });
+    let download = format!("/api/v1/databases/{database}/backups/{backup}/download");
+    let restore = format!("/databases/{database}?restore_backup={backup}#restore");
+    let (share_db, share_backup) = (database.clone(), backup.clone());
+    view! {
+        <div class="block-actions">
+            <a class="link-button" href=download download="">"Download"</a>
+            <a class="link-button" href=restore data-testid="restore-this-backup">"Restore from this backup"</a>
+            <ActionForm action=verify attr:class="inline-form">
+                <input type="hidden" name="id" value=database.clone()/>
+                <input type="hidden" name="backup" value=backup.clone()/>
+                <button class="button" type="submit" data-testid="verify-backup" disabled=move || verify.pending().get()>
+                    "Verify now"
+                </button>
+            </ActionForm>
+            <ActionForm action=share attr:class="inline-form">
+                <input type="hidden" name="id" value=share_db/>
+                <input type="hidden" name="backup" value=share_backup/>
+                <button class="button button-quiet-ink" type="submit" data-testid="share-backup">"Create a share link"</button>
+            </ActionForm>
+        </div>
+        {move || verify.value().get().and_then(|r| r.err()).map(|e| {
+            view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }
+        })}
+        {move || share.value().get().map(super::common::share_link_view)}
     }
 }
 

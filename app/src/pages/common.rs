@@ -31,3 +31,25 @@ pub fn StatusPill(status: DatabaseStatus) -> impl IntoView {
     };
     view! { <span class=class>{text}</span> }
 }
+
+/// A share link just made, ready to copy, or why it could not be.
+pub(crate) fn share_link_view(made: Result<String, crate::error::AppError>) -> AnyView {
+    match made {
+        Ok(path) => {
+            #[cfg(feature = "hydrate")]
+            let url = format!("{}{path}", window().location().origin().unwrap_or_default());
+            #[cfg(not(feature = "hydrate"))]
+            let url = path;
+            view! {
+                <p class="share-link">
+                    <label for="share-url">"Read-only link, valid 7 days: "</label>
+                    <input id="share-url" data-testid="share-url" readonly value=url/>
+                </p>
+            }
+            .into_any()
+        }
+        Err(e) => {
+            view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }.into_any()
+        }
+    }
+}

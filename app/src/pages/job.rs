@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use super::common::{LoadError, error_text};
 use crate::format;
 use crate::model::{JobPage, JobState, LOG_TAIL, LiveEvent, LiveEventBody, Progress};
-use crate::server_fns::{CancelJob, ShareJob, load_job_page, load_shared_job};
+use crate::server_fns::{CancelJob, ShareJob, load_job_page, load_shared_backup, load_shared_job};
 
 /// A job's page from its resource: live when there is a job, `missing` when there is none.
 fn job_or(
@@ -73,9 +73,27 @@ pub fn JobPageView() -> impl IntoView {
     })
 }
 
-/// A job's page opened through a share link: the same live status, read-only.
+/// What a share link opens: a backup's page, or a job's live page, read-only.
 #[component]
 pub fn SharedJobPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let backup = Resource::new(token, load_shared_backup);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match backup.await {
+                    Ok(Some(page)) => view! { <super::backup::SharedBackupView page/> }.into_any(),
+                    _ => view! { <SharedJob/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A job's page opened through a share link: the same live status, read-only.
+#[component]
+fn SharedJob() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
     job_or(Resource::new(token, load_shared_job), || {
@@ -151,21 +169,7 @@ fn ShareButton(job: String) -> impl IntoView {
             <input type="hidden" name="id" value=job/>
             <button class="button button-quiet-ink" type="submit" data-testid="share-job">"Create a share link"</button>
         </ActionForm>
-        {move || action.value().get().map(|r| match r {
-            Ok(path) => {
-                #[cfg(feature = "hydrate")]
-                let url = format!("{}{path}", window().location().origin().unwrap_or_default());
-                #[cfg(not(feature = "hydrate"))]
-                let url = path;
-                view! {
-                    <p class="share-link">
-                        <label for="share-url">"Read-only link, valid 7 days: "</label>
-                        <input id="share-url" data-testid="share-url" readonly value=url/>
-                    </p>
-                }.into_any()
-            }
-            Err(e) => view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }.into_any(),
-        })}
+        {move || action.value().get().map(super::common::share_link_view)}
     }
 }
 

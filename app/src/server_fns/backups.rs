@@ -51,5 +51,42 @@ pub async fn load_backup_page(
         Err(e) => return Err(e.into()),
     };
     let database = databases::get(&tm, &who, &id).await?;
-    Ok(Some(crate::model::BackupPage { database, detail }))
+    Ok(Some(crate::model::BackupPage {
+        database,
+        detail,
+        shared: false,
+    }))
+}
+
+/// Creates a read-only link to a backup's page, valid for 7 days; returns its path.
+#[server(prefix = "/_fn", endpoint = "share_backup")]
+pub async fn share_backup(id: String, backup: String) -> Result<String, AppError> {
+    let (tm, who) = super::context::signed_in()?;
+    let link = tidemark_core::ops::shares::create_for_backup(&tm, &who, &id, &backup, None).await?;
+    Ok(link.path())
+}
+
+/// The backup a share link opens, read-only; `None` when the link is unknown, expired, revoked,
+/// not a backup's, or its backup is gone. Public: the link's token is the credential. The page
+/// holds the backup and its evidence, and of its database only the name.
+#[server(prefix = "/_fn", endpoint = "shared_backup")]
+pub async fn load_shared_backup(
+    token: String,
+) -> Result<Option<crate::model::BackupPage>, AppError> {
+    use tidemark_core::ops;
+    let tm = super::context::for_share_link()?;
+    let Some(link) = ops::shares::open(&tm, &token).await? else {
+        return Ok(None);
+    };
+    let Some((database, detail)) = ops::verifications::shared(&tm, &link).await? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        crate::model::BackupPage {
+            database,
+            detail,
+            shared: false,
+        }
+        .for_share_link(),
+    ))
 }

@@ -55,6 +55,9 @@ pub async fn load_shared_job(token: String) -> Result<Option<JobPage>, AppError>
     let Some(link) = ops::shares::open(&tm, &token).await? else {
         return Ok(None);
     };
+    if link.kind != ops::shares::JOB {
+        return Ok(None);
+    }
     let Some(job_id) = tidemark_core::jobs::JobId::parse(&link.target) else {
         return Ok(None);
     };

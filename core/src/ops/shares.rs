@@ -1,12 +1,12 @@
-//! Share links: read-only links to one job's status page, made by operators, expiring,
-//! revocable, and opened by anyone who holds one.
+//! Share links: read-only links to one job's status page or one backup's page, made by
+//! operators, expiring, revocable, and opened by anyone who holds one.
 
 use chrono::{DateTime, Utc};
 
 use super::{Caller, OpsError, Tidemark, job_not_found};
 use crate::auth::{Action, ApiTokenSecret, hash_token, new_token};
 use crate::jobs::JobId;
-use crate::store::ShareLink;
+use crate::store::{NewShareLink, ShareLink};
 
 /// How long a link lives unless asked otherwise, and at most.
 pub const DEFAULT_DAYS: i64 = 7;
@@ -27,6 +27,10 @@ impl CreatedLink {
     }
 }
 
+/// What a link opens.
+pub const JOB: &str = "job";
+pub const BACKUP: &str = "backup";
+
 /// Makes a link to the job's page, valid `days` days (default 7, at most 90).
 pub async fn create(
     tm: &Tidemark,
@@ -43,6 +47,49 @@ pub async fn create(
     let door = tm
         .door(who, Action::CreateShareLink, Some(&found.database))
         .await?;
+    make(tm, who, door, JOB, found.id.as_str(), &found.database, days).await
+}
+
+/// Makes a link to a backup's page, read-only: its evidence without the download or the
+/// restore form.
+pub async fn create_for_backup(
+    tm: &Tidemark,
+    who: &Caller,
+    database: &str,
+    backup: &str,
+    days: Option<i64>,
+) -> Result<CreatedLink, OpsError> {
+    let door = tm
+        .door(who, Action::CreateShareLink, Some(database))
+        .await?;
+    let db = match tm.catalog.database(database).await {
+        Ok(db) => db,
+        Err(e) => {
+            return door
+                .end(Err(e.into()), |_: &CreatedLink| String::new())
+                .await;
+        }
+    };
+    match super::verifications::detail_of(tm, &db, backup).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            let e = super::backups::backup_not_found(&db.name, backup).coded("backup_not_found");
+            return door.end(Err(e), |_: &CreatedLink| String::new()).await;
+        }
+        Err(e) => return door.end(Err(e), |_: &CreatedLink| String::new()).await,
+    }
+    make(tm, who, door, BACKUP, backup, &db.id, days).await
+}
+
+async fn make(
+    tm: &Tidemark,
+    who: &Caller,
+    door: super::Door<'_>,
+    kind: &str,
+    target: &str,
+    database: &str,
+    days: Option<i64>,
+) -> Result<CreatedLink, OpsError> {
     let days = days.unwrap_or(DEFAULT_DAYS);
     if !(1..=MAX_DAYS).contains(&days) {
         let e = OpsError::invalid(
@@ -56,16 +103,17 @@ pub async fn create(
     let expires_at = now + chrono::Duration::days(days);
     let link = tm
         .store()
-        .create_share_link(
-            &hash_token(token.expose()),
-            found.id.as_str(),
-            &found.database,
-            &who.principal.user,
-            now,
+        .create_share_link(&NewShareLink {
+            token_hash: &hash_token(token.expose()),
+            kind,
+            target,
+            database,
+            created_by: &who.principal.user,
+            created_at: now,
             expires_at,
-        )
+        })
         .await?;
-    door.done(found.id.as_str(), &format!("link {link} for {days} days"))
+    door.done(target, &format!("link {link} for {days} days"))
         .await;
     Ok(CreatedLink {
         id: link,

@@ -4,8 +4,8 @@ use super::backups::backup_not_found;
 use super::{Caller, OpsError, Tidemark};
 use crate::auth::Action;
 use crate::jobs::Job;
-use crate::provider::{BackupMethod, ProviderKind};
-use crate::store::LogicalBackup;
+use crate::provider::{BackupMethod, Database, ProviderKind};
+use crate::store::{LogicalBackup, ShareLink};
 use crate::work::verify::start_verification;
 use tidemark_types::{BackupDetail, Verification};
 
@@ -54,6 +54,30 @@ pub async fn backup(
 ) -> Result<BackupDetail, OpsError> {
     tm.door(who, Action::Read, Some(database)).await?;
     let db = tm.catalog.database(database).await?;
+    detail_of(tm, &db, backup)
+        .await?
+        .ok_or_else(|| backup_not_found(&db.name, backup).coded("backup_not_found"))
+}
+
+/// The backup a share link opens, with its evidence; `None` when the link is not a backup's or
+/// the backup is gone. The link's token was the credential.
+pub async fn shared(
+    tm: &Tidemark,
+    link: &ShareLink,
+) -> Result<Option<(Database, BackupDetail)>, OpsError> {
+    if link.kind != super::shares::BACKUP {
+        return Ok(None);
+    }
+    let db = tm.catalog.database(&link.database).await?;
+    Ok(detail_of(tm, &db, &link.target).await?.map(|d| (db, d)))
+}
+
+/// A logical backup of `db` with its evidence; `None` when it has none with this id.
+pub(super) async fn detail_of(
+    tm: &Tidemark,
+    db: &Database,
+    backup: &str,
+) -> Result<Option<BackupDetail>, OpsError> {
     let found: Option<LogicalBackup> = tm
         .store()
         .logical_backups(&db.id)
@@ -81,18 +105,18 @@ pub async fn backup(
         None => None,
     };
     let Some(record) = found else {
-        return Err(backup_not_found(&db.name, backup).coded("backup_not_found"));
+        return Ok(None);
     };
     let verifications = tm
         .store()
         .verifications_of_backup(&record.backup.id)
         .await?;
-    Ok(BackupDetail {
+    Ok(Some(BackupDetail {
         backup: record.backup,
         database: record.database,
         file_name: record.file_name,
         sha256: record.sha256,
         row_counts: record.row_counts,
         verifications,
-    })
+    }))
 }

@@ -18,4 +18,4 @@ pub use backups::LogicalBackup;
 pub use clusters::ClusterRecord;
 pub use database::{Store, StoreError};
 pub use schedules::ScheduleRecord;
-pub use shares::ShareLink;
+pub use shares::{NewShareLink, ShareLink};

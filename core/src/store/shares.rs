@@ -9,15 +9,28 @@ use super::database::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareLink {
     pub id: i64,
-    /// `job` for now.
+    /// `job` or `backup`.
     pub kind: String,
-    /// The job's id.
+    /// The job's or the backup's id.
     pub target: String,
     pub database: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked: bool,
+}
+
+/// A link to record: the hash of its token, what it opens, who made it, and its life.
+#[derive(Debug, Clone, Copy)]
+pub struct NewShareLink<'a> {
+    pub token_hash: &'a str,
+    /// `job` or `backup`.
+    pub kind: &'a str,
+    pub target: &'a str,
+    pub database: &'a str,
+    pub created_by: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -45,25 +58,18 @@ fn link_of(r: &sqlx::sqlite::SqliteRow) -> Result<ShareLink, StoreError> {
 }
 
 impl Store {
-    pub async fn create_share_link(
-        &self,
-        token_hash: &str,
-        job: &str,
-        database: &str,
-        created_by: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
+    pub async fn create_share_link(&self, l: &NewShareLink<'_>) -> Result<i64, StoreError> {
         let done = sqlx::query(
             "INSERT INTO share_links (token_hash, kind, target, database, created_by, created_at, expires_at)
-             VALUES (?, 'job', ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(token_hash)
-        .bind(job)
-        .bind(database)
-        .bind(created_by)
-        .bind(ts(now))
-        .bind(ts(expires_at))
+        .bind(l.token_hash)
+        .bind(l.kind)
+        .bind(l.target)
+        .bind(l.database)
+        .bind(l.created_by)
+        .bind(ts(l.created_at))
+        .bind(ts(l.expires_at))
         .execute(&self.pool)
         .await?;
         Ok(done.last_insert_rowid())

@@ -76,13 +76,16 @@ pub async fn shared_stream(
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let link = ops::shares::open(&state.tm, &token).await?.ok_or_else(|| {
-        ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "share_link_not_found",
-            "This link is unknown, expired or revoked.",
-        )
-    })?;
+    let link = ops::shares::open(&state.tm, &token)
+        .await?
+        .filter(|l| l.kind == ops::shares::JOB)
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "share_link_not_found",
+                "This link is unknown, expired or revoked.",
+            )
+        })?;
     let permit = state
         .streams
         .acquire(&format!("link:{}", link.id), STREAMS_PER_LINK)

@@ -92,6 +92,10 @@ pub fn routes() -> Router<AppState> {
             get(shares::list).post(shares::create),
         )
         .route("/share-links/{id}", delete(shares::revoke))
+        .route(
+            "/databases/{db}/backups/{backup}/share-links",
+            post(shares::create_for_backup),
+        )
         .route("/account", get(accounts::me))
         .route("/account/password", post(accounts::change_password))
         .route("/users", get(accounts::users).post(accounts::create_user))

@@ -49,6 +49,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         jobs::artifact,
         events::stream,
         shares::create,
+        shares::create_for_backup,
         shares::list,
         shares::revoke,
         accounts::me,

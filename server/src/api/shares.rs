@@ -1,4 +1,5 @@
-//! Share links to a job's status page: created by operators, read-only, expiring, revocable.
+//! Share links to a job's status page or a backup's page: created by operators, read-only,
+//! expiring, revocable.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -52,20 +53,49 @@ pub(super) async fn create(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    // The body is optional: none means the defaults.
-    let request: NewShareLink = if body.iter().all(u8::is_ascii_whitespace) {
-        NewShareLink::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                format!("The request body is not a share link request: {e}"),
-            )
-        })?
-    };
+    let request = read_request(&body)?;
     let link = ops::shares::create(&state.tm, &actor.caller(), &id, request.days).await?;
-    Ok((
+    Ok(created(&link))
+}
+
+/// Creates a read-only link to a backup's page: the backup and its verifications, without the
+/// download or the restore form.
+#[utoipa::path(post, path = "/api/v1/databases/{db}/backups/{backup}/share-links", tag = "verifications",
+    params(("db" = String, Path, description = "The database's id"),
+           ("backup" = String, Path, description = "The backup's id")),
+    request_body(content = Option<NewShareLink>),
+    responses((status = 201, description = "Created; the path is shown once", body = CreatedShareLink),
+              (status = 404, description = "No such database or logical backup", body = ErrorBody),
+              (status = 422, description = "Invalid lifetime", body = ErrorBody)))]
+pub(super) async fn create_for_backup(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((db, backup)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let request = read_request(&body)?;
+    let link =
+        ops::shares::create_for_backup(&state.tm, &actor.caller(), &db, &backup, request.days)
+            .await?;
+    Ok(created(&link))
+}
+
+/// The body is optional: none means the defaults.
+fn read_request(body: &[u8]) -> Result<NewShareLink, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(NewShareLink::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("The request body is not a share link request: {e}"),
+        )
+    })
+}
+
+fn created(link: &ops::shares::CreatedLink) -> Response {
+    (
         StatusCode::CREATED,
         Json(CreatedShareLink {
             id: link.id,
@@ -73,7 +103,7 @@ pub(super) async fn create(
             expires_at: link.expires_at,
         }),
     )
-        .into_response())
+        .into_response()
 }
 
 /// The job's share links.

@@ -102,7 +102,12 @@ fn site_file(name: &str) -> bool {
 pub fn is_public(path: &str) -> bool {
     if matches!(
         path,
-        "/login" | "/api/v1/health" | "/favicon.svg" | "/favicon.ico" | "/_fn/shared_job"
+        "/login"
+            | "/api/v1/health"
+            | "/favicon.svg"
+            | "/favicon.ico"
+            | "/_fn/shared_job"
+            | "/_fn/shared_backup"
     ) {
         return true;
     }
@@ -170,6 +175,7 @@ mod tests {
             "/s/tms_Ab12",
             "/s/tms_Ab12/events",
             "/_fn/shared_job",
+            "/_fn/shared_backup",
             "/favicon.svg",
         ] {
             assert!(is_public(p), "{p}");
@@ -188,6 +194,7 @@ mod tests {
             "/s/tms_/events",
             "/s/",
             "/_fn/shared_job/x",
+            "/_fn/shared_backup/x",
             "/_fn/backups_tab",
             "/databases/demo",
         ] {
