@@ -55,6 +55,43 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The bar atop every page; a page opened through a share link gets the name alone, with no way
+/// into the dashboard.
+#[component]
+fn TopBar() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let shared = move || location.pathname.get().starts_with("/s/");
+    let mark = || {
+        view! {
+            <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
+                <path d="M2 20c4 0 4-4 8-4s4 4 8 4 4-4 8-4 4 4 4 4v8H2z"/>
+                <path d="M2 12c4 0 4-4 8-4s4 4 8 4 4-4 8-4 4 4 4 4" fill="none" stroke-width="2.5"/>
+            </svg>
+        }
+    };
+    view! {
+        <header class="topbar">
+            <Show
+                when=shared
+                fallback=move || view! {
+                    <a href="/" class="brand">{mark()}<span>"Tidemark"</span></a>
+                    <nav aria-label="Main">
+                        <a href="/">"Databases"</a>
+                        <a href="/jobs">"Jobs"</a>
+                        <a href="/account">"Account"</a>
+                        <a href="/admin">"Admin"</a>
+                        <form method="post" action="/logout" class="logout-form">
+                            <button type="submit" class="link-like">"Log out"</button>
+                        </form>
+                    </nav>
+                }
+            >
+                <span class="brand" data-testid="shared-brand">{mark()}<span>"Tidemark"</span></span>
+            </Show>
+        </header>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -63,24 +100,7 @@ pub fn App() -> impl IntoView {
         <Router>
             // The browser, not the router, follows this link: it moves the focus to the content.
             <a href="#content" target="_self" class="skip-link">"Skip to content"</a>
-            <header class="topbar">
-                <a href="/" class="brand">
-                    <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
-                        <path d="M2 20c4 0 4-4 8-4s4 4 8 4 4-4 8-4 4 4 4 4v8H2z"/>
-                        <path d="M2 12c4 0 4-4 8-4s4 4 8 4 4-4 8-4 4 4 4 4" fill="none" stroke-width="2.5"/>
-                    </svg>
-                    <span>"Tidemark"</span>
-                </a>
-                <nav aria-label="Main">
-                    <a href="/">"Databases"</a>
-                    <a href="/jobs">"Jobs"</a>
-                    <a href="/account">"Account"</a>
-                    <a href="/admin">"Admin"</a>
-                    <form method="post" action="/logout" class="logout-form">
-                        <button type="submit" class="link-like">"Log out"</button>
-                    </form>
-                </nav>
-            </header>
+            <TopBar/>
             <main id="content" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/databases/:id") view=pages::DatabasePage ssr=SsrMode::Async/>

@@ -67,7 +67,7 @@ fn Backup(page: BackupPage) -> impl IntoView {
         .verifications
         .iter()
         .cloned()
-        .map(|v| view! { <VerificationView v/> })
+        .map(|v| view! { <VerificationView v shared/> })
         .collect_view();
     let none = detail
         .verifications
@@ -174,7 +174,7 @@ fn BackupActions(database: String, backup: String) -> impl IntoView {
 
 /// One verification and its evidence.
 #[component]
-fn VerificationView(v: Verification) -> impl IntoView {
+fn VerificationView(v: Verification, shared: bool) -> impl IntoView {
     let now = Utc::now();
     let (class, outcome) = match v.outcome {
         VerificationOutcome::Passed => ("pill pill-ok", "Passed"),
@@ -235,7 +235,7 @@ fn VerificationView(v: Verification) -> impl IntoView {
                 <span class=class>{outcome}</span>
                 <time datetime=format::iso(&v.started_at)>{format::utc(&v.started_at)}</time>
                 <span class="muted small">{format::ago(&v.started_at, &now)}</span>
-                <a class="small" href=format!("/jobs/{}", v.id)>"Its job"</a>
+                {(!shared).then(|| view! { <a class="small" href=format!("/jobs/{}", v.id)>"Its job"</a> })}
             </header>
             {failure}
             {flags}

@@ -67,7 +67,7 @@ pub(super) fn DrillBlock(database: String, drill: Option<PitrDrill>) -> impl Int
             {(!running).then(|| view! {
                 <ActionForm action=run attr:class="inline-form">
                     <input type="hidden" name="id" value=database/>
-                    <button class="button button-quiet" type="submit" data-testid="run-drill" disabled=move || run.pending().get()>
+                    <button class="button button-quiet-ink" type="submit" data-testid="run-drill" disabled=move || run.pending().get()>
                         "Run a drill now"
                     </button>
                 </ActionForm>
