@@ -14,6 +14,7 @@ use tidemark_core::store::LogicalBackup;
 use tidemark_core::sysuser::RunAs;
 use tidemark_core::testing::{TestJobs, admin};
 use tidemark_core::work::backup::{backups_dir, sha256_of, start_backup};
+use tidemark_core::work::dump::StartDumpError;
 use tidemark_core::work::verify::start_verification;
 use tidemark_core::work::verify_sweep::{AUTO_VERIFIER, AutoVerifier};
 use tidemark_types::{TableCheck, Verification, VerificationMode, VerificationOutcome};
@@ -592,5 +593,136 @@ async fn a_backup_counted_by_no_one_is_flagged_when_a_table_lost_half_its_rows()
         "{:?}",
         job.summary
     );
+    j.t.stop().await;
+}
+
+#[tokio::test]
+async fn too_little_disk_refuses_a_verification_before_it_starts() {
+    let j = TestJobs::start().await;
+    let scratch = scratch(&j);
+    let (_, record) = backup(&j).await;
+    // The archive made huge without taking space (a sparse file): its test restore needs more
+    // than any disk here has.
+    let archive = backups_dir(&j.t.config, "demo").join(&record.file_name);
+    std::fs::File::options()
+        .write(true)
+        .open(&archive)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+    let refused = start_verification(
+        &j.runner,
+        &j.catalog,
+        &Arc::new(j.t.config.clone()),
+        &scratch,
+        "demo",
+        &record.backup.id,
+        &admin(),
+    )
+    .await
+    .unwrap_err();
+    let StartDumpError::NoSpace(message) = &refused else {
+        panic!("refused for want of space: {refused:?}");
+    };
+    assert!(message.contains("needs about"), "{message}");
+    assert!(message.contains("which has"), "{message}");
+    assert!(
+        j.t.store
+            .verifications_of_backup(&record.backup.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was started"
+    );
+    assert!(
+        !j.t.config.data_dir.join("scratch").exists(),
+        "the scratch instance was not even made"
+    );
+    j.t.stop().await;
+}
+
+#[tokio::test]
+async fn a_scratch_instance_that_cannot_start_fails_the_verification_with_its_log_and_backups_go_on()
+ {
+    let j = TestJobs::start().await;
+    let scratch = scratch(&j);
+    let (_, record) = backup(&j).await;
+    let (job, _) = verify(&j, &scratch, &record).await;
+    assert!(matches!(job.status, JobStatus::Succeeded { .. }));
+
+    // A setting the server refuses, where an administrator might have left it.
+    let auto =
+        j.t.config
+            .data_dir
+            .join("scratch/pgdata/postgresql.auto.conf");
+    let kept = std::fs::read_to_string(&auto).unwrap();
+    std::fs::write(&auto, format!("{kept}\nshared_buffers = 'lots'\n")).unwrap();
+    let (job, v) = verify(&j, &scratch, &record).await;
+    let JobStatus::Failed { reason, .. } = &job.status else {
+        panic!("the verification fails: {:?}", job.status);
+    };
+    assert!(reason.contains("scratch"), "{reason}");
+    assert!(
+        reason.contains("shared_buffers"),
+        "the log's last lines say why: {reason}"
+    );
+    assert_eq!(v.outcome, VerificationOutcome::Failed);
+    nothing_left(&j);
+
+    // Backups go on.
+    let (job, _) = backup(&j).await;
+    assert!(matches!(job.status, JobStatus::Succeeded { .. }));
+    std::fs::write(&auto, kept).unwrap();
+    let (job, _) = verify(&j, &scratch, &record).await;
+    assert!(
+        matches!(job.status, JobStatus::Succeeded { .. }),
+        "{:?}",
+        job.status
+    );
+    j.t.stop().await;
+}
+
+#[tokio::test]
+async fn what_a_stopped_server_left_is_ended_at_start_and_its_scratch_database_dropped() {
+    let j = TestJobs::start().await;
+    let scratch = scratch(&j);
+    let (_, record) = backup(&j).await;
+    // As a server killed mid-verification leaves things: the record running, a scratch
+    // database still there.
+    j.t.store
+        .save_verification(&Verification {
+            id: "killed".into(),
+            database: "demo".into(),
+            backup: record.backup.id.clone(),
+            started_at: chrono::Utc::now(),
+            finished_at: None,
+            outcome: VerificationOutcome::Running,
+            evidence: Default::default(),
+        })
+        .await
+        .unwrap();
+    let session = scratch.open().await.unwrap();
+    session.create_database("verify_killed").await.unwrap();
+    session.close().await;
+    assert_eq!(scratch_databases(&j), 4);
+
+    assert_eq!(j.t.store.end_interrupted_verifications().await.unwrap(), 1);
+    let v =
+        &j.t.store
+            .verifications_of_backup(&record.backup.id)
+            .await
+            .unwrap()[0];
+    assert_eq!(v.outcome, VerificationOutcome::Failed);
+    assert!(
+        v.evidence
+            .failure
+            .as_deref()
+            .unwrap()
+            .contains("server stopped")
+    );
+
+    let (job, _) = verify(&j, &scratch, &record).await;
+    assert!(matches!(job.status, JobStatus::Succeeded { .. }));
+    assert_eq!(scratch_databases(&j), 3, "the leftover is gone");
     j.t.stop().await;
 }
