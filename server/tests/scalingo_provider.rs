@@ -160,6 +160,8 @@ async fn the_backups_tab_runs_on_scalingo_through_the_real_binary() {
         ),
         (json!(true), json!(0), json!(true))
     );
+    // Its newest backup is verified once a day unless told otherwise.
+    assert_eq!(s["verification"], "daily");
     let (status, s) = json_of(
         http.put(&schedule)
             .json(&json!({"hour": 5}))
@@ -328,6 +330,25 @@ async fn the_backups_tab_runs_on_scalingo_through_the_real_binary() {
     assert_eq!(status, 200, "{detail}");
     assert_eq!(detail["sha256"], Value::Null);
     assert_eq!(detail["verifications"][0]["outcome"], "passed");
+    // The daily verification began on its own at start, before anyone asked.
+    let (_, jobs) = json_of(get("/api/v1/jobs?database=shop-osc-fr1").await.unwrap()).await;
+    assert!(
+        jobs.as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["kind"] == "verification" && j["started_by"] == "verifier"),
+        "{jobs}"
+    );
+    // And it can be turned off like any other database's.
+    let (status, s) = json_of(
+        http.put(&schedule)
+            .json(&json!({"verification": "off"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, s["verification"].clone()), (200, json!("off")));
 
     // PITR: refused outside the window, then run and followed.
     let (_, window) = json_of(get("/api/v1/databases/shop-osc-fr1/pitr").await.unwrap()).await;

@@ -71,8 +71,12 @@ pub async fn read(
             hours: own.hours,
             last_run: None,
             kept_by_provider: true,
-            // The provider's backups are verified when someone asks.
-            verification: VerificationMode::Off,
+            // The provider's newest backup is streamed and verified once a day unless told
+            // otherwise: each verification downloads a whole archive from the provider.
+            verification: store
+                .verification_mode(&db.id)
+                .await?
+                .unwrap_or(VerificationMode::Daily),
         });
     }
     let record = store.schedule(&db.id, now).await?;
@@ -101,15 +105,7 @@ pub async fn change(
     let db = scheduled(catalog, id).await?;
     let current = read(catalog, store, &db.id, now).await?;
     if let Some(mode) = verification {
-        if current.kept_by_provider && mode != VerificationMode::Off {
-            return Err(ScheduleChangeError::NotSupported(format!(
-                "{} is backed up by its provider; its backups are verified when someone asks.",
-                db.name
-            )));
-        }
-        if !current.kept_by_provider {
-            store.save_verification_mode(&db.id, mode).await?;
-        }
+        store.save_verification_mode(&db.id, mode).await?;
     }
     let enabled = enabled.unwrap_or(current.enabled);
     if current.kept_by_provider {

@@ -1,6 +1,6 @@
-//! Verifies the logical backups of Tidemark's own databases on their own, as each database's
-//! setting says: each new backup soon after it is made (the default), the newest once a day, or
-//! only when asked.
+//! Verifies logical backups on their own, as each database's setting says: each new backup soon
+//! after it is made (the default for Tidemark's own databases), the newest once a day (the
+//! default for Scalingo's, whose archives are streamed from Scalingo), or only when asked.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use super::verify::start_verification;
 use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::jobs::{Job, JobRunner};
+use crate::jobs::{Job, JobKind, JobRunner};
 use crate::provider::local::scratch::ScratchInstance;
 use crate::provider::{BackupMethod, BackupStatus, ProviderKind};
 use chrono::{TimeDelta, Utc};
@@ -46,11 +46,40 @@ impl AutoVerifier {
     pub async fn round(&self) -> anyhow::Result<Vec<Job>> {
         let store = self.runner.store();
         let mut started = Vec::new();
+        let mut verifying = store
+            .unfinished_jobs()
+            .await?
+            .iter()
+            .any(|j| j.kind == JobKind::Verification);
         for db in self.catalog.databases().await? {
-            // Scalingo's backups are verified when someone asks (each is streamed from Scalingo).
-            let (newest, default) = if db.provider == ProviderKind::Scalingo {
-                let newest = self
-                    .catalog
+            let scalingo = db.provider == ProviderKind::Scalingo;
+            // Scalingo's newest backup once a day by default (each is streamed from Scalingo).
+            let default = if scalingo {
+                VerificationMode::Daily
+            } else {
+                VerificationMode::AfterEach
+            };
+            let mode = store.verification_mode(&db.id).await?.unwrap_or(default);
+            // Decided from the state database first: the provider is asked for its backups only
+            // when one is due, which keeps Scalingo's request budget for the people using it.
+            match mode {
+                VerificationMode::Off => continue,
+                // The newest backup again, a day after the database's last verification began;
+                // one database at a time, so that many never wait on the scratch instance at once.
+                VerificationMode::Daily => {
+                    let recent = store
+                        .verifications(&db.id, 1)
+                        .await?
+                        .first()
+                        .is_some_and(|v| Utc::now() - v.started_at < TimeDelta::days(1));
+                    if verifying || recent {
+                        continue;
+                    }
+                }
+                VerificationMode::AfterEach => {}
+            }
+            let newest = if scalingo {
+                self.catalog
                     .backups(&db.id)
                     .await?
                     .into_iter()
@@ -58,33 +87,20 @@ impl AutoVerifier {
                         b.status == BackupStatus::Done
                             && matches!(b.method, BackupMethod::Manual | BackupMethod::Periodic)
                     })
-                    .max_by_key(|b| b.created_at);
-                (newest, VerificationMode::Off)
+                    .max_by_key(|b| b.created_at)
             } else {
-                let newest = store
+                store
                     .logical_backups(&db.id)
                     .await?
                     .into_iter()
                     .find(|b| b.backup.status == BackupStatus::Done)
-                    .map(|b| b.backup);
-                (newest, VerificationMode::AfterEach)
+                    .map(|b| b.backup)
             };
             let Some(newest) = newest else { continue };
-            let mode = store.verification_mode(&db.id).await?.unwrap_or(default);
-            let due = match mode {
-                VerificationMode::Off => false,
-                // Each backup once: the newest, unless it has been (or is being) verified.
-                VerificationMode::AfterEach => {
-                    store.verifications_of_backup(&newest.id).await?.is_empty()
-                }
-                // The newest backup again, a day after the database's last verification began.
-                VerificationMode::Daily => store
-                    .verifications(&db.id, 1)
-                    .await?
-                    .first()
-                    .is_none_or(|v| Utc::now() - v.started_at >= TimeDelta::days(1)),
-            };
-            if !due {
+            // Each backup once: the newest, unless it has been (or is being) verified.
+            if mode == VerificationMode::AfterEach
+                && !store.verifications_of_backup(&newest.id).await?.is_empty()
+            {
                 continue;
             }
             let job = start_verification(
@@ -99,6 +115,7 @@ impl AutoVerifier {
             .await;
             match job {
                 Ok(job) => {
+                    verifying = true;
                     tracing::info!(database = %db.id, backup = %newest.id, job = %job.id, "verifying a new backup");
                     started.push(job);
                 }

@@ -62,6 +62,17 @@ pub(super) fn ScheduleForm(
             )
         })
     };
+    let current = schedule.verification;
+    let modes = VerificationMode::ALL
+        .into_iter()
+        .map(|m| view! { <option value=m.as_str() selected=m == current>{m.label()}</option> })
+        .collect_view();
+    let verify_select = view! {
+        <label>
+            "Verify backups "
+            <select name="verification" data-testid="schedule-verification">{modes}</select>
+        </label>
+    };
     view! {
         <div class="schedule" data-testid="schedule">
             <p data-testid="schedule-summary">{summary}{next}</p>
@@ -82,19 +93,7 @@ pub(super) fn ScheduleForm(
                     " UTC"
                 </label>
                 <span class="muted small" data-testid="schedule-local" aria-live="polite">{echo}</span>
-                {(!schedule.kept_by_provider).then(|| {
-                    let current = schedule.verification;
-                    let modes = VerificationMode::ALL
-                        .into_iter()
-                        .map(|m| view! { <option value=m.as_str() selected=m == current>{m.label()}</option> })
-                        .collect_view();
-                    view! {
-                        <label>
-                            "Verify backups "
-                            <select name="verification" data-testid="schedule-verification">{modes}</select>
-                        </label>
-                    }
-                })}
+                {verify_select}
                 <button class="button" type="submit" disabled=move || saved.pending().get()>"Save schedule"</button>
             </ActionForm>
             {move || matches!(saved.value().get(), Some(Ok(()))).then(|| view! { <p class="ok-text" role="status">"Schedule saved."</p> })}
