@@ -234,6 +234,16 @@ test('a drill proves the recoverable window, and the Backups tab says so beside 
   for (const b of badges) assert.match(b, /^files checked/);
   await page.locator('#pitr-title').scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshotPath('pitr-drill-1280x800'), fullPage: true });
+  // A physical backup's own page lists the checks of its files.
+  const physical = page.locator('[data-testid="backup-row"]').filter({ has: page.locator('[data-testid="repository-badge"]') }).first();
+  const label = await physical.getAttribute('data-backup-id');
+  await physical.getByRole('link', { name: label }).click();
+  await page.waitForURL(`**/databases/demo/backups/${label}`);
+  const check = page.locator('[data-testid="repository-check"][data-valid="true"]').first();
+  await check.waitFor();
+  assert.match(await check.innerText(), /(\d+) of \1 files valid/);
+  assert.equal(await page.locator('[data-testid="restore-to-a-moment"]').count(), 1);
+  assert.equal(await page.getByRole('link', { name: 'Download' }).count(), 0, 'a physical backup is not downloaded');
   assert.deepEqual(errors, [], 'no script errors');
   await context.close();
 

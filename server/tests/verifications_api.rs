@@ -207,6 +207,17 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
     let checks = checks.as_array().unwrap();
     assert!(!checks.is_empty());
     assert!(checks.iter().all(|c| c["valid"] == true), "{checks:?}");
+    // A physical backup's page carries the checks of its files.
+    let label = checks[0]["backup"].as_str().unwrap();
+    let physical = get_json(&s.http, &format!("{db}/backups/{label}")).await;
+    assert_eq!(physical["method"], "physical_full");
+    assert_eq!(physical["repository_checks"][0]["valid"], true, "{physical}");
+    assert!(
+        physical["repository_checks"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("files valid")
+    );
 
     // The document describes the new routes.
     let doc = get_json(&s.http, &format!("{}/api/v1/openapi.json", s.base)).await;

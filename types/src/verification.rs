@@ -127,8 +127,8 @@ pub struct Verification {
     pub evidence: Evidence,
 }
 
-/// A logical backup with what proves it: its checksum, its rows at backup time, and its
-/// verifications.
+/// A backup with what proves it: for a logical one its checksum, its rows at backup time and its
+/// verifications; for a physical one the checks of its files in the repository.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BackupDetail {
@@ -143,4 +143,7 @@ pub struct BackupDetail {
     pub row_counts: Option<crate::RowCounts>,
     /// Newest first.
     pub verifications: Vec<Verification>,
+    /// For a physical backup: `pgbackrest verify`'s word on its files, newest first.
+    #[serde(default)]
+    pub repository_checks: Vec<crate::drill::RepositoryCheck>,
 }

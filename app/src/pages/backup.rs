@@ -8,9 +8,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::common::{LoadError, error_text};
 use super::not_found::set_not_found_status;
-use super::proof::{ProofBadge, restores_in};
+use super::proof::{ProofBadge, RepositoryBadge, restores_in};
 use crate::format;
-use crate::model::{BackupPage, Verification, VerificationOutcome};
+use crate::model::{BackupPage, RepositoryCheck, Verification, VerificationOutcome};
 use crate::server_fns::{ShareBackup, VerifyBackup, load_backup_page};
 
 #[component]
@@ -35,7 +35,7 @@ pub fn BackupPageView() -> impl IntoView {
                             <Title text="Backup not found"/>
                             <section class="empty-page" data-testid="backup-not-found">
                                 <h1>"Backup not found"</h1>
-                                <p>"There is no logical backup " <code>{key().1}</code> " of this database."</p>
+                                <p>"There is no backup " <code>{key().1}</code> " of this database."</p>
                                 <a class="link-button" href=format!("/databases/{}", key().0)>"See its backups"</a>
                             </section>
                         }
@@ -62,7 +62,14 @@ fn Backup(page: BackupPage) -> impl IntoView {
         shared,
     } = page;
     let b = detail.backup.clone();
+    let physical = b.method.is_physical();
     let latest = detail.verifications.first().cloned();
+    let badge = if physical {
+        let check = detail.repository_checks.first().cloned();
+        view! { <RepositoryBadge check/> }.into_any()
+    } else {
+        view! { <ProofBadge verification=latest/> }.into_any()
+    };
     let history = detail
         .verifications
         .iter()
@@ -94,8 +101,24 @@ fn Backup(page: BackupPage) -> impl IntoView {
         }
         .into_any()
     };
-    let actions = (!shared)
-        .then(|| view! { <BackupActions database=database.id.clone() backup=b.id.clone()/> });
+    let actions = (!shared).then(
+        || view! { <BackupActions database=database.id.clone() backup=b.id.clone() physical/> },
+    );
+    let proof = if physical {
+        view! { <RepositoryChecks checks=detail.repository_checks.clone()/> }.into_any()
+    } else {
+        view! {
+            <section class="block" aria-labelledby="verifications-title">
+                <h2 id="verifications-title">"Verifications"</h2>
+                <p class="muted small">
+                    "Each one restores the backup on a scratch server kept for test restores, compares every table's rows with those counted when the backup was made, and checks every table and index with pg_amcheck."
+                </p>
+                {none}
+                {history}
+            </section>
+        }
+        .into_any()
+    };
     let shared_note = shared.then(|| {
         view! { <p class="muted small" data-testid="shared-note">"Shared read-only through a link: the backup and what proves it, nothing else."</p> }
     });
@@ -107,7 +130,7 @@ fn Backup(page: BackupPage) -> impl IntoView {
                 <h1>"Backup " <code class="backup-id">{b.id.clone()}</code></h1>
                 <p class="muted">{detail.file_name.clone()}</p>
             </div>
-            <ProofBadge verification=latest/>
+            {badge}
         </div>
         {shared_note}
         <section class="block" aria-labelledby="backup-facts">
@@ -119,24 +142,50 @@ fn Backup(page: BackupPage) -> impl IntoView {
                 <dt>"Started (UTC)"</dt><dd><time datetime=format::iso(&b.created_at)>{format::utc(&b.created_at)}</time></dd>
                 <dt>"Finished (UTC)"</dt><dd>{b.finished_at.map(|t| format::utc(&t)).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Size"</dt><dd>{b.size_bytes.map(format::size).unwrap_or_else(|| "—".into())}</dd>
-                <dt>"SHA-256"</dt><dd><code class="hash" data-testid="backup-sha256">{detail.sha256.clone().unwrap_or_else(|| "not recorded".into())}</code></dd>
+                <dt>"SHA-256"</dt><dd><code class="hash" data-testid="backup-sha256">{detail.sha256.clone().unwrap_or_else(|| if physical { "one per file, kept by pgBackRest".into() } else { "not recorded".into() })}</code></dd>
             </dl>
             {actions}
         </section>
-        <section class="block" aria-labelledby="verifications-title">
-            <h2 id="verifications-title">"Verifications"</h2>
+        {proof}
+    }
+}
+
+/// A physical backup's proof: every check of its files in the repository, newest first.
+#[component]
+fn RepositoryChecks(checks: Vec<RepositoryCheck>) -> impl IntoView {
+    let now = Utc::now();
+    let rows = checks
+        .into_iter()
+        .map(|c| {
+            let (class, word) = if c.valid {
+                ("pill pill-ok", "Valid")
+            } else {
+                ("pill pill-bad", "Invalid")
+            };
+            view! {
+                <li data-testid="repository-check" data-valid=c.valid.to_string()>
+                    <span class=class>{word}</span> " "
+                    <time datetime=format::iso(&c.checked_at)>{format::utc(&c.checked_at)}</time>
+                    <span class="muted small ago">{format::ago(&c.checked_at, &now)}</span>
+                    <p>{c.detail}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="block" aria-labelledby="checks-title">
+            <h2 id="checks-title">"Checks of its files"</h2>
             <p class="muted small">
-                "Each one restores the backup on a scratch server kept for test restores, compares every table's rows with those counted when the backup was made, and checks every table and index with pg_amcheck."
+                "pgbackrest verify reads every file of the backup in the repository and checks its size and checksum; it runs every day, and before each drill of the recoverable window."
             </p>
-            {none}
-            {history}
+            <ul class="checks">{rows}</ul>
         </section>
     }
 }
 
 /// What a signed-in user can do with a backup: download it, restore from it, verify it, share it.
 #[component]
-fn BackupActions(database: String, backup: String) -> impl IntoView {
+fn BackupActions(database: String, backup: String, physical: bool) -> impl IntoView {
     let verify = ServerAction::<VerifyBackup>::new();
     let share = ServerAction::<ShareBackup>::new();
     let navigate = use_navigate();
@@ -150,15 +199,25 @@ fn BackupActions(database: String, backup: String) -> impl IntoView {
     let (share_db, share_backup) = (database.clone(), backup.clone());
     view! {
         <div class="block-actions">
-            <a class="link-button" href=download download="">"Download"</a>
-            <a class="link-button" href=restore data-testid="restore-this-backup">"Restore from this backup"</a>
-            <ActionForm action=verify attr:class="inline-form">
-                <input type="hidden" name="id" value=database.clone()/>
-                <input type="hidden" name="backup" value=backup.clone()/>
-                <button class="button" type="submit" data-testid="verify-backup" disabled=move || verify.pending().get()>
-                    "Verify now"
-                </button>
-            </ActionForm>
+            {if physical {
+                // A physical backup is restored to a moment of the recoverable window.
+                let pitr = format!("/databases/{database}#pitr-title");
+                view! { <a class="link-button" href=pitr data-testid="restore-to-a-moment">"Restore to a point in time"</a> }.into_any()
+            } else {
+                let (db, id) = (database.clone(), backup.clone());
+                view! {
+                    <a class="link-button" href=download download="">"Download"</a>
+                    <a class="link-button" href=restore data-testid="restore-this-backup">"Restore from this backup"</a>
+                    <ActionForm action=verify attr:class="inline-form">
+                        <input type="hidden" name="id" value=db/>
+                        <input type="hidden" name="backup" value=id/>
+                        <button class="button" type="submit" data-testid="verify-backup" disabled=move || verify.pending().get()>
+                            "Verify now"
+                        </button>
+                    </ActionForm>
+                }
+                .into_any()
+            }}
             <ActionForm action=share attr:class="inline-form">
                 <input type="hidden" name="id" value=share_db/>
                 <input type="hidden" name="backup" value=share_backup/>

@@ -1,5 +1,6 @@
-//! What proves a backup, said on the pages: a badge per backup from its latest verification, and
-//! the newest restore point a test restore has proven.
+//! What proves a backup, said on the pages: a badge per backup from its latest verification (or,
+//! for a physical one, its newest repository check), and the newest restore point a test restore
+//! has proven.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::format;
-use crate::model::{Backup, Verification, VerificationOutcome};
+use crate::model::{Backup, RepositoryCheck, Verification, VerificationOutcome};
 
 /// The latest verification of each backup, from a list newest first.
 pub(crate) fn latest_by_backup(verifications: &[Verification]) -> HashMap<&str, &Verification> {
@@ -71,6 +72,31 @@ pub(crate) fn ProofBadge(verification: Option<Verification>) -> impl IntoView {
         .and_then(|v| v.evidence.failure.clone().or_else(|| restores_in(v)))
         .unwrap_or_default();
     view! { <span class=class title=title data-testid="proof-badge">{words}</span> }
+}
+
+/// A physical backup's proof: pgBackRest's newest check of its files, as a badge whose title is
+/// the check's detail.
+#[component]
+pub(crate) fn RepositoryBadge(check: Option<RepositoryCheck>) -> impl IntoView {
+    let now = Utc::now();
+    let (class, words, title) = match &check {
+        Some(c) if c.valid => (
+            "pill pill-ok",
+            format!("files checked {}", format::ago(&c.checked_at, &now)),
+            c.detail.clone(),
+        ),
+        Some(c) => (
+            "pill pill-bad",
+            "repository check failed".to_string(),
+            c.detail.clone(),
+        ),
+        None => (
+            "pill pill-muted",
+            "not checked yet".to_string(),
+            String::new(),
+        ),
+    };
+    view! { <span class=class title=title data-testid="repository-badge">{words}</span> }
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub async fn list(
     Ok(tm.store().verifications(&db.id, MOST).await?)
 }
 
-/// One of the database's logical backups with its evidence (anyone signed in).
+/// One of the database's backups with its evidence (anyone signed in).
 pub async fn backup(
     tm: &Tidemark,
     who: &Caller,
@@ -72,7 +72,7 @@ pub async fn shared(
     Ok(detail_of(tm, &db, &link.target).await?.map(|d| (db, d)))
 }
 
-/// A logical backup of `db` with its evidence; `None` when it has none with this id.
+/// A backup of `db` with its evidence; `None` when it has none with this id.
 pub(super) async fn detail_of(
     tm: &Tidemark,
     db: &Database,
@@ -105,7 +105,7 @@ pub(super) async fn detail_of(
         None => None,
     };
     let Some(record) = found else {
-        return Ok(None);
+        return physical_detail(tm, db, backup).await;
     };
     let verifications = tm
         .store()
@@ -118,5 +118,36 @@ pub(super) async fn detail_of(
         sha256: record.sha256,
         row_counts: record.row_counts,
         verifications,
+        repository_checks: Vec::new(),
+    }))
+}
+
+/// A physical backup of a managed cluster with the checks of its files; `None` when it has none
+/// with this id.
+async fn physical_detail(
+    tm: &Tidemark,
+    db: &Database,
+    backup: &str,
+) -> Result<Option<BackupDetail>, OpsError> {
+    if db.provider != ProviderKind::Local {
+        return Ok(None);
+    }
+    let Some(found) = tm
+        .catalog
+        .backups(&db.id)
+        .await?
+        .into_iter()
+        .find(|b| b.id == backup && b.method.is_physical())
+    else {
+        return Ok(None);
+    };
+    Ok(Some(BackupDetail {
+        database: db.id.clone(),
+        file_name: format!("pgBackRest backup {}", found.id),
+        sha256: None,
+        row_counts: None,
+        verifications: Vec::new(),
+        repository_checks: tm.store().repository_checks_of(&db.id, &found.id).await?,
+        backup: found,
     }))
 }

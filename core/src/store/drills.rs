@@ -13,6 +13,16 @@ fn time(t: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("drill time: {e}")))
 }
 
+fn check_from_row(r: &SqliteRow) -> Result<RepositoryCheck, StoreError> {
+    let at: String = r.try_get("checked_at")?;
+    Ok(RepositoryCheck {
+        backup: r.try_get("backup")?,
+        checked_at: time(&at)?,
+        valid: r.try_get("valid")?,
+        detail: r.try_get("detail")?,
+    })
+}
+
 fn drill_from_row(r: &SqliteRow) -> Result<PitrDrill, StoreError> {
     let started: String = r.try_get("started_at")?;
     let finished: Option<String> = r.try_get("finished_at")?;
@@ -103,6 +113,23 @@ impl Store {
         Ok(())
     }
 
+    /// Every check of one backup, newest first.
+    pub async fn repository_checks_of(
+        &self,
+        database: &str,
+        backup: &str,
+    ) -> Result<Vec<RepositoryCheck>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT backup, checked_at, valid, detail FROM repository_checks
+             WHERE database = ? AND backup = ? ORDER BY checked_at DESC LIMIT 100",
+        )
+        .bind(database)
+        .bind(backup)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(check_from_row).collect()
+    }
+
     /// The newest check of each of the database's backups.
     pub async fn repository_checks(
         &self,
@@ -115,16 +142,6 @@ impl Store {
         .bind(database)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let at: String = r.try_get("checked_at")?;
-                Ok(RepositoryCheck {
-                    backup: r.try_get("backup")?,
-                    checked_at: time(&at)?,
-                    valid: r.try_get("valid")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(check_from_row).collect()
     }
 }

@@ -9,7 +9,9 @@ use crate::model::{
     Backup, BackupMethod, BackupStatus, RepositoryCheck, Schedule, Verification, VerificationMode,
     VerificationOutcome,
 };
-use crate::pages::proof::{ProofBadge, latest_by_backup, newest_verified, restores_in};
+use crate::pages::proof::{
+    ProofBadge, RepositoryBadge, latest_by_backup, newest_verified, restores_in,
+};
 use crate::server_fns::{SaveSchedule, TriggerBackup, VerifyBackup};
 
 use super::actions::{action_error, follow_job};
@@ -206,16 +208,11 @@ pub(super) fn BackupsBlock(
             });
             // A physical backup's proof is pgBackRest's check of its files.
             let proof = proof.map(IntoAny::into_any).or_else(|| {
-                let check = repository.iter().find(|c| c.backup == b.id)?;
-                let (class, words) = if check.valid {
-                    ("pill pill-ok", format!("files checked {}", format::ago(&check.checked_at, &now)))
-                } else {
-                    ("pill pill-bad", "repository check failed".to_string())
-                };
-                Some(view! { <span class=class title=check.detail.clone() data-testid="repository-badge">{words}</span> }.into_any())
+                let check = repository.iter().find(|c| c.backup == b.id)?.clone();
+                Some(view! { <RepositoryBadge check=Some(check)/> }.into_any())
             });
             let page = format!("/databases/{database}/backups/{}", b.id);
-            let id_cell = if logical {
+            let id_cell = if logical || b.method.is_physical() {
                 view! { <a href=page><code class="backup-id">{b.id.clone()}</code></a> }.into_any()
             } else {
                 view! { <code class="backup-id">{b.id.clone()}</code> }.into_any()
