@@ -92,7 +92,11 @@ impl ScratchInstance {
         }
         // A port of its own each time; nothing on it outlives the verification.
         let port = free_port()?;
-        let settings = pg_ctl::throwaway_settings(port, &self.dir.join("run"));
+        // Few connections: a smaller shared memory to set up at each start.
+        let settings = format!(
+            "{}max_connections = 30\n",
+            pg_ctl::throwaway_settings(port, &self.dir.join("run"))
+        );
         write_tidemark_conf(&self.paths.pgdata, &settings, run_as)?;
         self.start().await?;
         let session = ScratchSession {
