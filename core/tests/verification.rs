@@ -187,12 +187,13 @@ fn scratch(j: &TestJobs) -> Arc<ScratchInstance> {
     Arc::new(ScratchInstance::new(&j.t.config, run_as))
 }
 
-async fn verify(
+/// Asks for a verification of `record`; the job, or why it was refused.
+async fn start(
     j: &TestJobs,
     scratch: &Arc<ScratchInstance>,
     record: &LogicalBackup,
-) -> (Job, Verification) {
-    let job = start_verification(
+) -> Result<Job, StartDumpError> {
+    start_verification(
         &j.runner,
         &j.catalog,
         &Arc::new(j.t.config.clone()),
@@ -202,7 +203,14 @@ async fn verify(
         &admin(),
     )
     .await
-    .unwrap();
+}
+
+async fn verify(
+    j: &TestJobs,
+    scratch: &Arc<ScratchInstance>,
+    record: &LogicalBackup,
+) -> (Job, Verification) {
+    let job = start(j, scratch, record).await.unwrap();
     let job = j.finished(&job.id).await;
     let v =
         j.t.store
@@ -451,17 +459,7 @@ async fn a_verification_cancelled_mid_restore_leaves_nothing_behind() {
     .unwrap();
     let (_, record) = backup(&j).await;
 
-    let job = start_verification(
-        &j.runner,
-        &j.catalog,
-        &Arc::new(j.t.config.clone()),
-        &scratch,
-        "demo",
-        &record.backup.id,
-        &admin(),
-    )
-    .await
-    .unwrap();
+    let job = start(&j, &scratch, &record).await.unwrap();
     // Cancelled once pg_restore is at work.
     let mut restoring = false;
     for _ in 0..600 {
@@ -610,17 +608,7 @@ async fn too_little_disk_refuses_a_verification_before_it_starts() {
         .unwrap()
         .set_len(1 << 40)
         .unwrap();
-    let refused = start_verification(
-        &j.runner,
-        &j.catalog,
-        &Arc::new(j.t.config.clone()),
-        &scratch,
-        "demo",
-        &record.backup.id,
-        &admin(),
-    )
-    .await
-    .unwrap_err();
+    let refused = start(&j, &scratch, &record).await.unwrap_err();
     let StartDumpError::NoSpace(message) = &refused else {
         panic!("refused for want of space: {refused:?}");
     };

@@ -19,6 +19,18 @@ async fn finished(s: &Served, id: &str) -> Value {
     get_json(&s.http, &format!("{}/api/v1/jobs/{id}", s.base)).await
 }
 
+/// POSTs a job of `kind`, which is accepted and succeeds; returns its id.
+async fn job_succeeds(s: &Served, url: &str, kind: &str) -> String {
+    let res = s.http.post(url).send().await.unwrap();
+    assert_eq!(res.status(), 202, "{url}");
+    let job: Value = res.json().await.unwrap();
+    assert_eq!(job["kind"], kind);
+    let id = job["id"].as_str().unwrap().to_string();
+    let ended = finished(s, &id).await;
+    assert_eq!(ended["state"], "succeeded", "{ended}");
+    id
+}
+
 #[tokio::test]
 async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
     let s = serve().await;
@@ -33,18 +45,12 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
     assert_eq!(detail["row_counts"]["public.orders"], 2000);
     assert_eq!(detail["verifications"], Value::Array(vec![]));
 
-    let res = s
-        .http
-        .post(format!("{db}/backups/{backup_id}/verifications"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let job: Value = res.json().await.unwrap();
-    assert_eq!(job["kind"], "verification");
-    let job_id = job["id"].as_str().unwrap().to_string();
-    let ended = finished(&s, &job_id).await;
-    assert_eq!(ended["state"], "succeeded", "{ended}");
+    let job_id = job_succeeds(
+        &s,
+        &format!("{db}/backups/{backup_id}/verifications"),
+        "verification",
+    )
+    .await;
 
     let detail = get_json(&s.http, &format!("{db}/backups/{backup_id}")).await;
     let v = &detail["verifications"][0];
@@ -182,18 +188,7 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
 
     // A drill of the window: the repository checked, then a restore beside the cluster that
     // finds the canary row before its target and not the one after.
-    let res = s
-        .http
-        .post(format!("{db}/pitr-drills"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let job: Value = res.json().await.unwrap();
-    assert_eq!(job["kind"], "pitr_drill");
-    let drill_id = job["id"].as_str().unwrap().to_string();
-    let ended = finished(&s, &drill_id).await;
-    assert_eq!(ended["state"], "succeeded", "{ended}");
+    let drill_id = job_succeeds(&s, &format!("{db}/pitr-drills"), "pitr_drill").await;
     let drills = get_json(&s.http, &format!("{db}/pitr-drills")).await;
     let d = &drills[0];
     assert_eq!(d["id"], drill_id.as_str());
@@ -211,7 +206,10 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
     let label = checks[0]["backup"].as_str().unwrap();
     let physical = get_json(&s.http, &format!("{db}/backups/{label}")).await;
     assert_eq!(physical["method"], "physical_full");
-    assert_eq!(physical["repository_checks"][0]["valid"], true, "{physical}");
+    assert_eq!(
+        physical["repository_checks"][0]["valid"], true,
+        "{physical}"
+    );
     assert!(
         physical["repository_checks"][0]["detail"]
             .as_str()

@@ -28,6 +28,16 @@ async fn managed(
     Ok((db, provider))
 }
 
+/// A job of `kind` on the database, asked for by `actor`; it takes no parameters.
+fn request(kind: JobKind, db: &Database, actor: &Principal) -> JobRequest {
+    JobRequest {
+        kind,
+        database: db.id.clone(),
+        started_by: actor.user.clone(),
+        params: serde_json::json!({}),
+    }
+}
+
 /// Starts `pgbackrest verify` over the database's repository as a job.
 pub async fn start_repository_check(
     runner: &JobRunner,
@@ -37,12 +47,7 @@ pub async fn start_repository_check(
 ) -> Result<Job, StartDumpError> {
     let (db, provider) = managed(catalog, database).await?;
     let store = runner.store().clone();
-    let request = JobRequest {
-        kind: JobKind::RepositoryCheck,
-        database: db.id.clone(),
-        started_by: actor.user.clone(),
-        params: serde_json::json!({}),
-    };
+    let request = request(JobKind::RepositoryCheck, &db, actor);
     let id = db.id.clone();
     Ok(runner
         .submit(request, move |ctx| {
@@ -123,12 +128,7 @@ pub async fn start_drill(
         ));
     }
     let store = runner.store().clone();
-    let request = JobRequest {
-        kind: JobKind::PitrDrill,
-        database: db.id.clone(),
-        started_by: actor.user.clone(),
-        params: serde_json::json!({}),
-    };
+    let request = request(JobKind::PitrDrill, &db, actor);
     Ok(runner
         .submit(request, move |ctx| {
             Box::pin(run_drill(ctx, store, provider, db.id))
