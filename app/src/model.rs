@@ -172,6 +172,11 @@ impl BackupPage {
         self.database.main_database = String::new();
         self.database.plan = None;
         self.detail.database = String::new();
+        // Each verification's id is its job's, and names its database: neither is shown.
+        for v in &mut self.detail.verifications {
+            v.id = String::new();
+            v.database = String::new();
+        }
         self.shared = true;
         self
     }

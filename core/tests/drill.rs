@@ -9,6 +9,7 @@ use tidemark_core::jobs::{EventBody, Job, JobKind, JobStatus};
 use tidemark_core::testing::{TestJobs, admin};
 use tidemark_core::work::drill::{start_drill, start_repository_check};
 use tidemark_core::work::drill_sweep::DrillSweeper;
+use tidemark_core::work::pitr::{PitrRequest, start_pitr_restore};
 use tidemark_types::VerificationOutcome;
 
 fn drill_dir(j: &TestJobs) -> PathBuf {
@@ -249,5 +250,83 @@ async fn the_sweeper_drills_a_week_after_the_first_backup_then_checks_daily() {
         "{:?}",
         job.status
     );
+    j.t.stop().await;
+}
+
+#[tokio::test]
+async fn a_drill_waits_for_a_point_in_time_restore_of_its_cluster_then_passes() {
+    let j = TestJobs::start().await;
+    sqlx::query("CREATE TABLE marks (n int)")
+        .execute(j.t.cluster.pool())
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let target = Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Written after the target and archived, so that the window reaches past it.
+    sqlx::query("INSERT INTO marks VALUES (1)")
+        .execute(j.t.cluster.pool())
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_switch_wal()")
+        .execute(j.t.cluster.pool())
+        .await
+        .unwrap();
+    for _ in 0..300 {
+        if j.t
+            .cluster
+            .archive_state()
+            .await
+            .unwrap()
+            .0
+            .is_some_and(|a| a > target)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let restore = start_pitr_restore(
+        &j.runner,
+        &j.catalog,
+        "demo",
+        PitrRequest {
+            restore_time: target.to_rfc3339(),
+            confirm: true,
+        },
+        &admin(),
+    )
+    .await
+    .unwrap();
+    let job = start_drill(&j.runner, &j.catalog, "demo", &admin())
+        .await
+        .unwrap();
+    let restored = j.finished(&restore.id).await;
+    assert!(
+        matches!(restored.status, JobStatus::Succeeded { .. }),
+        "{:?}",
+        restored.status
+    );
+    let drilled = j.finished(&job.id).await;
+    assert!(
+        matches!(drilled.status, JobStatus::Succeeded { .. }),
+        "{:?} {:?}",
+        drilled.status,
+        drilled.summary
+    );
+    // The drill began only once the restore had ended, and restored the backup taken after it.
+    assert!(drilled.status.started_at().unwrap() >= restored.status.finished_at().unwrap());
+    let newest =
+        j.t.cluster
+            .info()
+            .await
+            .unwrap()
+            .backups
+            .last()
+            .unwrap()
+            .label
+            .clone();
+    let d = &j.t.store.drills("demo", 1).await.unwrap()[0];
+    assert_eq!(d.evidence.backup.as_deref(), Some(newest.as_str()));
+    nothing_left(&j);
     j.t.stop().await;
 }

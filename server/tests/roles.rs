@@ -118,7 +118,11 @@ async fn state_of(s: &Served, held: &str) -> String {
         .unwrap_or(0);
     let mut links = 0;
     for job in store.jobs(None, 500).await.unwrap() {
-        links += store.share_links(job.id.as_str()).await.unwrap().len();
+        links += store
+            .share_links("job", job.id.as_str())
+            .await
+            .unwrap()
+            .len();
     }
     let databases: Vec<String> = {
         let pool = sqlx::PgPool::connect_with(s.t.cluster.connect_options("postgres"))

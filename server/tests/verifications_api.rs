@@ -147,6 +147,13 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
         shared["database"]["id"], "",
         "nothing of the database but its name"
     );
+    assert_eq!(shared["detail"]["database"], "");
+    assert_eq!(
+        shared["detail"]["verifications"][0]["id"], "",
+        "no job's id"
+    );
+    assert_eq!(shared["detail"]["verifications"][0]["database"], "");
+    assert!(!shared.to_string().contains(&job_id), "{shared}");
     assert_eq!(shared["database"]["name"], "Demo");
     // The link is not a job's: no job page, no event stream, and nothing else it opens.
     let as_job = anonymous
@@ -176,7 +183,20 @@ async fn a_backup_is_verified_and_its_evidence_read_through_the_api() {
             res.status()
         );
     }
-    // Revoked, it opens nothing.
+    // Listed with the backup, not with its job; revoked, it opens nothing.
+    let listed = get_json(&s.http, &format!("{db}/backups/{backup_id}/share-links")).await;
+    assert_eq!(listed[0]["id"], link["id"]);
+    assert_eq!(listed[0]["kind"], "backup");
+    let of_job = get_json(
+        &s.http,
+        &format!("{}/api/v1/jobs/{backup_id}/share-links", s.base),
+    )
+    .await;
+    assert_eq!(
+        of_job,
+        serde_json::json!([]),
+        "the backup's job has no link"
+    );
     let revoke = format!("{}/api/v1/share-links/{}", s.base, link["id"]);
     assert_eq!(s.http.delete(&revoke).send().await.unwrap().status(), 204);
     let res = anonymous

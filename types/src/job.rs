@@ -57,9 +57,13 @@ impl JobKind {
         }
     }
 
-    /// Jobs that overwrite a database: one at a time per database.
-    pub fn is_destructive(self) -> bool {
-        matches!(self, JobKind::Restore | JobKind::PitrRestore)
+    /// Jobs that overwrite a database, or need it to hold still while they restore a copy of it
+    /// (a drill): one at a time per database.
+    pub fn is_exclusive(self) -> bool {
+        matches!(
+            self,
+            JobKind::Restore | JobKind::PitrRestore | JobKind::PitrDrill
+        )
     }
 }
 

@@ -147,7 +147,7 @@ impl JobRunner {
 
         let cancel = self.shutdown.child_token();
         lock(&self.running).insert(job.id.clone(), cancel.clone());
-        let db_lock = job.kind.is_destructive().then(|| {
+        let db_lock = job.kind.is_exclusive().then(|| {
             lock(&self.destructive)
                 .entry(job.database.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(1)))

@@ -126,7 +126,20 @@ async fn make(
 pub async fn list(tm: &Tidemark, who: &Caller, job: &str) -> Result<Vec<ShareLink>, OpsError> {
     let id = JobId::parse(job).ok_or_else(|| job_not_found(job))?;
     tm.door(who, Action::Read, None).await?;
-    Ok(tm.store().share_links(id.as_str()).await?)
+    Ok(tm.store().share_links(JOB, id.as_str()).await?)
+}
+
+/// A backup's links, newest first, without their tokens.
+pub async fn list_for_backup(
+    tm: &Tidemark,
+    who: &Caller,
+    database: &str,
+    backup: &str,
+) -> Result<Vec<ShareLink>, OpsError> {
+    tm.door(who, Action::Read, Some(database)).await?;
+    let db = tm.catalog.database(database).await?;
+    let links = tm.store().share_links(BACKUP, backup).await?;
+    Ok(links.into_iter().filter(|l| l.database == db.id).collect())
 }
 
 /// Revokes a link at once.

@@ -122,6 +122,7 @@ impl Stanza {
             .arg("--type=time")
             .arg(format!("--target={}", target_time(target)))
             .arg("--target-action=promote")
+            .arg("--target-timeline=current")
             .arg("--archive-mode=off")
             .arg("restore")
     }

@@ -14,7 +14,11 @@ pub struct BackupVerdict {
 pub struct RepoVerdict {
     /// The stanza's status line said "ok".
     pub ok: bool,
+    /// The backups pgBackRest could judge: valid or invalid.
     pub backups: Vec<BackupVerdict>,
+    /// Backups it could not judge and says why ("in-progress" while one is being taken,
+    /// "manifest missing" when one was expired during the check): neither good nor bad.
+    pub unjudged: Vec<(String, String)>,
     /// The WAL archive's lines, when something in them is wrong.
     pub archive_problems: Vec<String>,
 }
@@ -25,6 +29,7 @@ pub fn parse(text: &str) -> RepoVerdict {
     let mut verdict = RepoVerdict {
         ok: false,
         backups: Vec::new(),
+        unjudged: Vec::new(),
         archive_problems: Vec::new(),
     };
     let mut lines = text.lines().map(str::trim).peekable();
@@ -39,7 +44,13 @@ pub fn parse(text: &str) -> RepoVerdict {
                 .unwrap_or_default()
                 .trim()
                 .to_string();
-            let valid = field(&fields, "status") == Some("valid");
+            let status = field(&fields, "status").unwrap_or_default();
+            if status != "valid" && status != "invalid" {
+                lines.next_if(|l| l.starts_with("missing:"));
+                verdict.unjudged.push((label, status.to_string()));
+                continue;
+            }
+            let valid = status == "valid";
             let checked = field(&fields, "total files checked").unwrap_or("?");
             let good = field(&fields, "total valid files").unwrap_or("?");
             let mut detail = format!("{good} of {checked} files valid");
@@ -132,6 +143,21 @@ status: error
         assert_eq!(
             v.backups[0].detail,
             "963 of 964 files valid; checksum invalid: 1"
+        );
+    }
+
+    #[test]
+    fn a_backup_being_taken_is_neither_valid_nor_invalid() {
+        let text =
+            format!("{GOOD}  backup: 20261203-180000F_20261203-181500I, status: in-progress\n");
+        let v = parse(&text);
+        assert_eq!(v.backups.len(), 1, "{v:?}");
+        assert_eq!(
+            v.unjudged,
+            [(
+                "20261203-180000F_20261203-181500I".to_string(),
+                "in-progress".to_string()
+            )]
         );
     }
 

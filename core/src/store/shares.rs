@@ -94,10 +94,15 @@ impl Store {
         row.as_ref().map(link_of).transpose()
     }
 
-    /// A job's links, newest first.
-    pub async fn share_links(&self, job: &str) -> Result<Vec<ShareLink>, StoreError> {
-        sqlx::query("SELECT * FROM share_links WHERE target = ? ORDER BY id DESC")
-            .bind(job)
+    /// The links of one kind (`job`, `backup`) to one target, newest first.
+    pub async fn share_links(
+        &self,
+        kind: &str,
+        target: &str,
+    ) -> Result<Vec<ShareLink>, StoreError> {
+        sqlx::query("SELECT * FROM share_links WHERE kind = ? AND target = ? ORDER BY id DESC")
+            .bind(kind)
+            .bind(target)
             .fetch_all(&self.pool)
             .await?
             .iter()

@@ -97,7 +97,8 @@ fn repository_sentence(
         .map(|c| format!("backup {} is invalid ({})", c.backup, c.detail))
         .chain(verdict.archive_problems.iter().cloned())
         .collect();
-    if !bad.is_empty() || !verdict.ok {
+    // A backup being taken (or expired) while the check ran is neither good nor bad.
+    if !bad.is_empty() || (!verdict.ok && verdict.unjudged.is_empty()) {
         let what = if bad.is_empty() {
             "pgbackrest verify reported an error".to_string()
         } else {
@@ -105,8 +106,18 @@ fn repository_sentence(
         };
         anyhow::bail!("The repository check failed: {what}.");
     }
+    let unjudged = if verdict.unjudged.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = verdict
+            .unjudged
+            .iter()
+            .map(|(label, why)| format!("{label} ({why})"))
+            .collect();
+        format!(" Not judged this time: {}.", list.join(", "))
+    };
     Ok(format!(
-        "pgbackrest verify checked {} backup(s) and the WAL archive: every file is present, of the right size, with the right checksum.",
+        "pgbackrest verify checked {} backup(s) and the WAL archive: every file is present, of the right size, with the right checksum.{unjudged}",
         checks.len()
     ))
 }

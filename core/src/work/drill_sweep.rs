@@ -53,6 +53,7 @@ impl DrillSweeper {
     pub async fn round(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<Job>> {
         let store = self.runner.store();
         let unfinished = store.unfinished_jobs().await?;
+        let recent = store.jobs(None, 500).await?;
         let mut started = Vec::new();
         for db in self.catalog.databases_of(ProviderKind::Local).await? {
             if !db.features.pitr {
@@ -75,24 +76,45 @@ impl DrillSweeper {
                 continue;
             };
             let who = Principal::system(AUTO_DRILLER);
+            // The last try counts as much as the last result: a check or a drill that failed
+            // before recording anything is not tried again at once.
+            let tried = |kind: JobKind| {
+                recent
+                    .iter()
+                    .filter(|j| j.database == db.id && j.kind == kind)
+                    .map(|j| j.status.queued_at())
+                    .max()
+            };
             let last_check = store
                 .repository_checks(&db.id)
                 .await?
                 .into_iter()
                 .map(|c| c.checked_at)
+                .chain(tried(JobKind::RepositoryCheck))
                 .max();
-            let last_drill = store.drills(&db.id, 1).await?.first().map(|d| d.started_at);
-            let drill_due = due(last_drill, first, DRILL_EVERY, now) && !busy(JobKind::PitrDrill);
-            // A drill checks the repository first, so a check due with it is left to it.
-            let job = if drill_due {
-                start_drill(&self.runner, &self.catalog, &db.id, &who).await
-            } else if due(last_check, first, REPOSITORY_CHECK_EVERY, now)
+            let last_drill = store
+                .drills(&db.id, 1)
+                .await?
+                .first()
+                .map(|d| d.started_at)
+                .into_iter()
+                .chain(tried(JobKind::PitrDrill))
+                .max();
+            let mut job = None;
+            if due(last_drill, first, DRILL_EVERY, now) && !busy(JobKind::PitrDrill) {
+                job = Some(start_drill(&self.runner, &self.catalog, &db.id, &who).await);
+            }
+            // A drill checks the repository first; when none starts, the check is decided alone.
+            if !matches!(job, Some(Ok(_)))
+                && due(last_check, first, REPOSITORY_CHECK_EVERY, now)
                 && !busy(JobKind::RepositoryCheck)
             {
-                start_repository_check(&self.runner, &self.catalog, &db.id, &who).await
-            } else {
-                continue;
-            };
+                if let Some(Err(e)) = &job {
+                    tracing::warn!(database = %db.id, error = %e, "cannot drill the recoverable window");
+                }
+                job = Some(start_repository_check(&self.runner, &self.catalog, &db.id, &who).await);
+            }
+            let Some(job) = job else { continue };
             match job {
                 Ok(job) => {
                     tracing::info!(database = %db.id, job = %job.id, kind = job.kind.as_str(), "proving the physical backups");

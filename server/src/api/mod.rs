@@ -94,7 +94,7 @@ pub fn routes() -> Router<AppState> {
         .route("/share-links/{id}", delete(shares::revoke))
         .route(
             "/databases/{db}/backups/{backup}/share-links",
-            post(shares::create_for_backup),
+            post(shares::create_for_backup).get(shares::list_for_backup),
         )
         .route("/account", get(accounts::me))
         .route("/account/password", post(accounts::change_password))

@@ -50,6 +50,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         events::stream,
         shares::create,
         shares::create_for_backup,
+        shares::list_for_backup,
         shares::list,
         shares::revoke,
         accounts::me,

@@ -33,7 +33,10 @@ pub(super) struct CreatedShareLink {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(super) struct ShareLinkView {
     pub id: i64,
-    pub job: String,
+    /// What it opens: `job` or `backup`.
+    pub kind: String,
+    /// The job's or the backup's id.
+    pub target: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -116,19 +119,39 @@ pub(super) async fn list(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ShareLinkView>>, ApiError> {
     let links = ops::shares::list(&state.tm, &actor.caller(), &id).await?;
-    Ok(Json(
+    Ok(views(links))
+}
+
+/// The backup's share links.
+#[utoipa::path(get, path = "/api/v1/databases/{db}/backups/{backup}/share-links", tag = "verifications",
+    params(("db" = String, Path, description = "The database's id"),
+           ("backup" = String, Path, description = "The backup's id")),
+    responses((status = 200, description = "The links, newest first", body = Vec<ShareLinkView>),
+              (status = 404, description = "No such database", body = ErrorBody)))]
+pub(super) async fn list_for_backup(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((db, backup)): Path<(String, String)>,
+) -> Result<Json<Vec<ShareLinkView>>, ApiError> {
+    let links = ops::shares::list_for_backup(&state.tm, &actor.caller(), &db, &backup).await?;
+    Ok(views(links))
+}
+
+fn views(links: Vec<tidemark_core::store::ShareLink>) -> Json<Vec<ShareLinkView>> {
+    Json(
         links
             .into_iter()
             .map(|l| ShareLinkView {
                 id: l.id,
-                job: l.target,
+                kind: l.kind,
+                target: l.target,
                 created_by: l.created_by,
                 created_at: l.created_at,
                 expires_at: l.expires_at,
                 revoked: l.revoked,
             })
             .collect(),
-    ))
+    )
 }
 
 /// Revokes a share link at once.

@@ -208,8 +208,11 @@ pub(super) fn BackupsBlock(
             });
             // A physical backup's proof is pgBackRest's check of its files.
             let proof = proof.map(IntoAny::into_any).or_else(|| {
-                let check = repository.iter().find(|c| c.backup == b.id)?.clone();
-                Some(view! { <RepositoryBadge check=Some(check)/> }.into_any())
+                if !b.method.is_physical() || b.status != BackupStatus::Done {
+                    return None;
+                }
+                let check = repository.iter().find(|c| c.backup == b.id).cloned();
+                Some(view! { <RepositoryBadge check/> }.into_any())
             });
             let page = format!("/databases/{database}/backups/{}", b.id);
             let id_cell = if logical || b.method.is_physical() {

@@ -72,9 +72,11 @@ impl ManagedCluster {
         let _turn = self.drill_turn.lock().await;
         self.clear_drill().await;
         let result = self.drill_steps(ctx, evidence).await;
-        ctx.progress
+        // Said if it can be; the copy goes whatever happens.
+        let _ = ctx
+            .progress
             .phase("removing the restored copy", "", None)
-            .await?;
+            .await;
         self.clear_drill().await;
         result
     }
@@ -166,9 +168,13 @@ impl ManagedCluster {
         let options = self.connect_options("postgres").port(port);
         let deadline = Instant::now() + Duration::from_secs(u64::from(REPLAY_WAIT_SECONDS));
         loop {
-            let mut conn = sqlx::ConnectOptions::connect(&options)
-                .await
-                .context("cannot connect to the restored copy")?;
+            let mut conn = match sqlx::ConnectOptions::connect(&options).await {
+                Ok(conn) => conn,
+                Err(e) => bail!(
+                    "cannot connect to the restored copy ({e}); its log ends with:\n{}",
+                    last_lines(&paths.log_file, 8)
+                ),
+            };
             let recovering: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
                 .fetch_one(&mut conn)
                 .await?;
