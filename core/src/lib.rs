@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod ops;
 pub mod periodic;
 pub mod pgtools;
+pub mod process;
 pub mod provider;
 pub mod records;
 pub mod schedule;

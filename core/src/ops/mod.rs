@@ -11,6 +11,7 @@ pub mod dumps;
 mod error;
 pub mod firewall;
 pub mod jobs;
+pub mod metrics;
 pub mod pitr;
 pub mod restores;
 pub mod safety;

@@ -92,6 +92,20 @@ impl Store {
         rows.iter().map(job_from_row).collect()
     }
 
+    /// How many jobs there are of each kind in each state.
+    pub async fn job_counts(
+        &self,
+    ) -> Result<std::collections::BTreeMap<(String, String), u64>, StoreError> {
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, s, n)| ((k, s), u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     /// Every job still queued or running.
     pub async fn unfinished_jobs(&self) -> Result<Vec<Job>, StoreError> {
         let rows = sqlx::query("SELECT * FROM jobs WHERE state IN ('queued', 'running')")

@@ -8,6 +8,7 @@ mod events;
 mod files;
 mod firewall;
 mod jobs;
+mod metrics;
 mod openapi;
 mod pitr;
 mod schedule;
@@ -16,6 +17,7 @@ mod verifications;
 
 pub use crate::error::{ApiError, ErrorBody, ErrorDetail};
 pub use events::shared_stream;
+pub use metrics::{METRIC_NAMES, metrics};
 pub use openapi::ApiDoc;
 
 use axum::Router;

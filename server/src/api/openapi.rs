@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::{
-    accounts, backups, databases, drills, events, firewall, jobs, pitr, schedule, shares,
+    accounts, backups, databases, drills, events, firewall, jobs, metrics, pitr, schedule, shares,
     verifications,
 };
 use crate::error::{ErrorBody, ErrorDetail};
@@ -48,6 +48,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         jobs::cancel,
         jobs::artifact,
         events::stream,
+        metrics::metrics,
         shares::create,
         shares::create_for_backup,
         shares::list_for_backup,

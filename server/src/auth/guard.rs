@@ -17,7 +17,7 @@ use super::paths::is_public;
 
 /// Requests that answer in JSON rather than with pages.
 fn wants_json(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/_fn/")
+    path.starts_with("/api/") || path.starts_with("/_fn/") || path == "/metrics"
 }
 
 fn unauthenticated(path: &str, query: Option<&str>) -> Response {

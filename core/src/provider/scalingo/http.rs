@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use super::counts;
 use super::error::{FieldError, ScalingoError};
 use crate::secret::Secret;
 
@@ -101,11 +102,12 @@ impl Transport {
         if let Some(r) = range {
             builder = builder.header(reqwest::header::RANGE, r);
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|_| ScalingoError::Unavailable("cannot reach the archive".into()))?;
+        let response = builder.send().await.map_err(|_| {
+            counts::count("error");
+            ScalingoError::Unavailable("cannot reach the archive".into())
+        })?;
         let status = response.status();
+        counts::count(status.as_str());
         if status.is_success() {
             return Ok(response);
         }
@@ -182,6 +184,7 @@ impl Transport {
         }
         let started = std::time::Instant::now();
         let response = builder.send().await.map_err(|e| {
+            counts::count("error");
             ScalingoError::Unavailable(if e.is_timeout() {
                 "no answer in time".to_string()
             } else {
@@ -189,6 +192,7 @@ impl Transport {
             })
         })?;
         let status = response.status();
+        counts::count(status.as_str());
         let body = response
             .bytes()
             .await

@@ -4,6 +4,7 @@
 mod cache;
 mod client;
 mod conversions;
+mod counts;
 mod discovery;
 mod error;
 mod http;
@@ -13,6 +14,7 @@ mod poll;
 mod provider;
 
 pub use client::{AddonRef, ClientSettings, NewRule, ScalingoClient};
+pub use counts::request_counts;
 pub use error::{FieldError, ScalingoError};
 pub use http::Limits;
 pub use model::*;
