@@ -59,7 +59,10 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(auth::login_form))
         .route("/logout", post(auth::logout))
         .route("/s/{token}/events", axum::routing::get(api::shared_stream))
-        .route("/metrics", axum::routing::get(api::metrics))
+        .route(
+            "/metrics",
+            axum::routing::get(api::metrics).fallback(crate::error::method_not_allowed),
+        )
         .leptos_routes_with_context(
             &state,
             generate_route_list(App),
