@@ -9,19 +9,7 @@ use tidemark_core::auth::Role;
 use tidemark_server::api::METRIC_NAMES;
 
 mod common;
-use common::{Served, get_json, post_json, serve};
-
-async fn finished(s: &Served, id: &str) -> Value {
-    s.http
-        .get(format!("{}/api/v1/jobs/{id}/events", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    get_json(&s.http, &format!("{}/api/v1/jobs/{id}", s.base)).await
-}
+use common::{finished, get_json, post_json, serve};
 
 /// The samples of a scrape, by name and sorted labels.
 fn samples(text: &str) -> HashMap<String, f64> {

@@ -4,20 +4,7 @@
 use serde_json::Value;
 
 mod common;
-use common::{Served, get_json, post_json, serve};
-
-/// Follows a job's event stream to its end; returns the job as it ended.
-async fn finished(s: &Served, id: &str) -> Value {
-    s.http
-        .get(format!("{}/api/v1/jobs/{id}/events", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    get_json(&s.http, &format!("{}/api/v1/jobs/{id}", s.base)).await
-}
+use common::{Served, finished, get_json, post_json, serve};
 
 /// POSTs a job of `kind`, which is accepted and succeeds; returns its id.
 async fn job_succeeds(s: &Served, url: &str, kind: &str) -> String {

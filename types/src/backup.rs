@@ -45,6 +45,17 @@ pub enum BackupMethod {
 }
 
 impl BackupMethod {
+    /// The API's name for it, as serde writes it: `physical_full`, `manual`...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupMethod::PhysicalFull => "physical_full",
+            BackupMethod::PhysicalDifferential => "physical_differential",
+            BackupMethod::PhysicalIncremental => "physical_incremental",
+            BackupMethod::Periodic => "periodic",
+            BackupMethod::Manual => "manual",
+        }
+    }
+
     /// A pgBackRest backup rather than a pg_dump archive.
     pub fn is_physical(self) -> bool {
         matches!(

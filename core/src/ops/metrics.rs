@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Caller, OpsError, Tidemark};
 use crate::auth::Action;
-use crate::provider::{Backup, BackupMethod, BackupStatus, ProviderKind};
+use crate::provider::{Backup, BackupStatus, ProviderKind};
 use tidemark_types::VerificationOutcome;
 
 /// The facts of one backup method of one database.
@@ -46,22 +46,11 @@ pub struct MetricsFacts {
     pub problems: Vec<String>,
 }
 
-/// The API's name of a backup method.
-pub fn method_name(m: BackupMethod) -> &'static str {
-    match m {
-        BackupMethod::PhysicalFull => "physical_full",
-        BackupMethod::PhysicalDifferential => "physical_differential",
-        BackupMethod::PhysicalIncremental => "physical_incremental",
-        BackupMethod::Periodic => "periodic",
-        BackupMethod::Manual => "manual",
-    }
-}
-
 /// The newest successes and failures of each method, from a list of backups.
 pub fn method_facts(backups: &[Backup]) -> BTreeMap<&'static str, MethodFacts> {
     let mut out: BTreeMap<&'static str, MethodFacts> = BTreeMap::new();
     for b in backups {
-        let facts = out.entry(method_name(b.method)).or_default();
+        let facts = out.entry(b.method.as_str()).or_default();
         let at = b.finished_at.unwrap_or(b.created_at);
         match b.status {
             BackupStatus::Done if facts.last_success.is_none_or(|t| at > t) => {

@@ -3,17 +3,11 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
 
-use super::database::{Store, StoreError};
+use super::database::{Store, StoreError, parse_time};
 use tidemark_types::Role;
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn parse_time(t: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(t)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("account time: {e}")))
 }
 
 fn role(s: &str) -> Result<Role, StoreError> {
@@ -50,7 +44,7 @@ fn user_of(r: &sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
         name: r.try_get("name")?,
         role: role(&r.try_get::<String, _>("role")?)?,
         password_hash: r.try_get("password_hash")?,
-        created_at: parse_time(&created)?,
+        created_at: parse_time(&created, "account")?,
         disabled: disabled.is_some(),
         must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
     })
@@ -65,8 +59,11 @@ fn token_of(r: &sqlx::sqlite::SqliteRow) -> Result<ApiToken, StoreError> {
         user: r.try_get("user_name")?,
         label: r.try_get("label")?,
         role: role(&r.try_get::<String, _>("role")?)?,
-        created_at: parse_time(&created)?,
-        last_used_at: used.as_deref().map(parse_time).transpose()?,
+        created_at: parse_time(&created, "account")?,
+        last_used_at: used
+            .as_deref()
+            .map(|t| parse_time(t, "account"))
+            .transpose()?,
         revoked: revoked.is_some(),
     })
 }

@@ -1,9 +1,8 @@
 //! Logical backups in the state database: one row per archive, whatever became of it.
 
-use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::database::{Store, StoreError};
+use super::database::{Store, StoreError, parse_time};
 use tidemark_types::{Backup, BackupMethod, BackupStatus, RowCounts};
 
 /// A logical backup's record.
@@ -26,12 +25,6 @@ fn status_str(s: BackupStatus) -> &'static str {
         BackupStatus::Done => "done",
         BackupStatus::Error => "error",
     }
-}
-
-fn parse_time(t: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(t)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("backup time: {e}")))
 }
 
 impl Store {
@@ -104,8 +97,11 @@ impl Store {
                         .map_err(|e| StoreError::Corrupt(format!("row counts: {e}")))?,
                     backup: Backup {
                         id: r.try_get("id")?,
-                        created_at: parse_time(&created)?,
-                        finished_at: finished.as_deref().map(parse_time).transpose()?,
+                        created_at: parse_time(&created, "backup")?,
+                        finished_at: finished
+                            .as_deref()
+                            .map(|t| parse_time(t, "backup"))
+                            .transpose()?,
                         size_bytes: size.and_then(|s| u64::try_from(s).ok()),
                         status: match status.as_str() {
                             "scheduled" => BackupStatus::Scheduled,

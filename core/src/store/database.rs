@@ -62,6 +62,13 @@ impl Store {
     }
 }
 
+/// A time the state database keeps as RFC 3339 text; `what` names it when the text is not one.
+pub(super) fn parse_time(t: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| StoreError::Corrupt(format!("{what} time: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,23 +1,17 @@
 //! Point-in-time drills and repository checks in the state database.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::database::{Store, StoreError};
+use super::database::{Store, StoreError, parse_time};
 use tidemark_types::{PitrDrill, RepositoryCheck, VerificationOutcome};
-
-fn time(t: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(t)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("drill time: {e}")))
-}
 
 fn check_from_row(r: &SqliteRow) -> Result<RepositoryCheck, StoreError> {
     let at: String = r.try_get("checked_at")?;
     Ok(RepositoryCheck {
         backup: r.try_get("backup")?,
-        checked_at: time(&at)?,
+        checked_at: parse_time(&at, "drill")?,
         valid: r.try_get("valid")?,
         detail: r.try_get("detail")?,
     })
@@ -31,8 +25,11 @@ fn drill_from_row(r: &SqliteRow) -> Result<PitrDrill, StoreError> {
     Ok(PitrDrill {
         id: r.try_get("id")?,
         database: r.try_get("database")?,
-        started_at: time(&started)?,
-        finished_at: finished.as_deref().map(time).transpose()?,
+        started_at: parse_time(&started, "drill")?,
+        finished_at: finished
+            .as_deref()
+            .map(|t| parse_time(t, "drill"))
+            .transpose()?,
         outcome: VerificationOutcome::parse(&outcome)
             .ok_or_else(|| StoreError::Corrupt(format!("drill outcome '{outcome}'")))?,
         evidence: serde_json::from_str(&evidence)

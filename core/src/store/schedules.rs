@@ -3,7 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
 
-use super::database::{Store, StoreError};
+use super::database::{Store, StoreError, parse_time};
 use tidemark_types::DailySchedule;
 
 /// A database's schedule and when it last ran.
@@ -15,12 +15,6 @@ pub struct ScheduleRecord {
 }
 
 /// Times are stored to the second in one fixed form, so that SQL compares them in time order.
-fn parse_time(t: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(t)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("schedule time: {e}")))
-}
-
 impl Store {
     /// The database's schedule; the default one (recorded as if it ran at `now`, so a new
     /// database is not backed up for a slot it never had) when none is stored yet.
@@ -54,7 +48,10 @@ impl Store {
                 hour: u8::try_from(hour)
                     .map_err(|_| StoreError::Corrupt(format!("schedule hour {hour}")))?,
             },
-            last_run: last.as_deref().map(parse_time).transpose()?,
+            last_run: last
+                .as_deref()
+                .map(|t| parse_time(t, "schedule"))
+                .transpose()?,
         })
     }
 

@@ -1,17 +1,11 @@
 //! Verifications in the state database: one row per test restore, with its evidence.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::database::{Store, StoreError};
+use super::database::{Store, StoreError, parse_time};
 use tidemark_types::{Verification, VerificationMode, VerificationOutcome};
-
-fn time(t: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(t)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("verification time: {e}")))
-}
 
 fn from_row(r: &SqliteRow) -> Result<Verification, StoreError> {
     let started: String = r.try_get("started_at")?;
@@ -22,8 +16,11 @@ fn from_row(r: &SqliteRow) -> Result<Verification, StoreError> {
         id: r.try_get("id")?,
         database: r.try_get("database")?,
         backup: r.try_get("backup")?,
-        started_at: time(&started)?,
-        finished_at: finished.as_deref().map(time).transpose()?,
+        started_at: parse_time(&started, "verification")?,
+        finished_at: finished
+            .as_deref()
+            .map(|t| parse_time(t, "verification"))
+            .transpose()?,
         outcome: VerificationOutcome::parse(&outcome)
             .ok_or_else(|| StoreError::Corrupt(format!("verification outcome '{outcome}'")))?,
         evidence: serde_json::from_str(&evidence)

@@ -91,7 +91,7 @@ pub async fn start_backup(
         database: db.id.clone(),
         started_by: started_by.to_string(),
         params: serde_json::json!({
-            "method": if method == BackupMethod::Periodic { "periodic" } else { "manual" },
+            "method": method.as_str(),
             "database": db.main_database,
         }),
     };

@@ -269,6 +269,19 @@ pub(crate) async fn post_json(client: &reqwest::Client, url: &str) -> Value {
     client.post(url).send().await.unwrap().json().await.unwrap()
 }
 
+/// Follows a job's event stream to its end; returns the job as it ended.
+pub(crate) async fn finished(s: &Served, id: &str) -> Value {
+    s.http
+        .get(format!("{}/api/v1/jobs/{id}/events", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    get_json(&s.http, &format!("{}/api/v1/jobs/{id}", s.base)).await
+}
+
 /// GETs and reads the JSON answer.
 pub(crate) async fn get_json(client: &reqwest::Client, url: &str) -> Value {
     client.get(url).send().await.unwrap().json().await.unwrap()
